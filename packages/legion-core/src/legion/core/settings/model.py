@@ -1,0 +1,94 @@
+"""The typed shape of Legion's settings: each section is a pydantic model, unknown keys are errors.
+
+Later issues add sections (transport, data, cache, ...); extensions keep theirs under `lex.<name>`.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, SecretStr
+
+
+class Section(BaseModel):
+    """A settings section: typo'd keys fail validation instead of being silently ignored."""
+
+    model_config = ConfigDict(extra="forbid", validate_default=True)
+
+
+class LogSettings(Section):
+    level: Literal["TRACE", "DEBUG", "INFO", "SUCCESS", "WARNING", "ERROR", "CRITICAL"] = "INFO"
+    format: Literal["human", "json"] = "human"
+    file: Path | None = None
+
+
+class ApiAuthSettings(Section):
+    loopback_open: bool = True
+
+
+class ApiSettings(Section):
+    host: str = "127.0.0.1"
+    port: int = Field(4567, ge=1, le=65535)
+    auth: ApiAuthSettings = ApiAuthSettings()
+
+
+class ExtensionsSettings(Section):
+    disabled: list[str] = []
+
+
+class RoleSettings(Section):
+    profile: Literal["core", "service", "dev", "custom"] | None = None
+    extensions: list[str] = []
+
+
+class VaultSettings(Section):
+    address: str | None = None
+    token: SecretStr | None = None
+
+
+class LlmSettings(Section):
+    enabled: bool = False
+
+
+class Settings(Section):
+    """All of Legion's settings after every layer is merged and every reference resolved."""
+
+    mode: Literal["lite", "full"] = "lite"
+    home: Path
+    log: LogSettings = LogSettings()
+    api: ApiSettings = ApiSettings()
+    extensions: ExtensionsSettings = ExtensionsSettings()
+    role: RoleSettings = RoleSettings()
+    vault: VaultSettings = VaultSettings()
+    llm: LlmSettings = LlmSettings()
+    lex: dict[str, dict[str, Any]] = {}
+
+    _sources: dict[str, str] = PrivateAttr(default_factory=dict)
+    _secret_paths: frozenset[str] = PrivateAttr(default_factory=frozenset)
+    _files: tuple[Path, ...] = PrivateAttr(default=())
+
+    @property
+    def sources(self) -> dict[str, str]:
+        """Where each dotted key's value came from (a file, an env var, a CLI flag, default)."""
+        return dict(self._sources)
+
+    @property
+    def files(self) -> tuple[Path, ...]:
+        """The settings files that were read, lowest precedence first."""
+        return self._files
+
+    def source_of(self, dotted: str) -> str:
+        return self._sources.get(dotted, "default")
+
+    def lex_settings(self, name: str, defaults: dict[str, Any] | None = None) -> dict[str, Any]:
+        """An extension's settings: its declared defaults overlaid by `lex.<name>` from the layers."""
+        from legion.core.settings.merge import deep_merge
+
+        return deep_merge(dict(defaults or {}), self.lex.get(name, {}))
+
+    def redacted(self) -> dict[str, Any]:
+        """A JSON-ready dump with every secret replaced; safe to print or serve."""
+        from legion.core.settings.redact import redact
+
+        return redact(self.model_dump(mode="json"), self._secret_paths)

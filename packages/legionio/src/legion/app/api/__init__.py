@@ -1,0 +1,1 @@
+"""The REST API (litestar): envelope `{data, meta}`, errors `{error, meta}`."""

@@ -1,0 +1,1 @@
+"""The `legion` and `legionio` command lines (click), with lazily imported subcommands."""
