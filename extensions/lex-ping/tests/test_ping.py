@@ -1,7 +1,6 @@
 from datetime import UTC, datetime, timedelta
 
 import pytest
-
 from legion.core.errors import ValidationFailed
 from legion.core.registry import CapabilityRegistry
 from legion.extensions.ping import extension

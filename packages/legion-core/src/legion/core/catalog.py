@@ -31,5 +31,5 @@ class Catalog:
         known = ", ".join(r.name for r in self.records) or "none"
         raise NotFoundError(
             f"extension {name!r} is not installed (installed: {known})",
-            hint=f"install it with `pip install lex-{name}` or create it with `legion lex create {name}`",
+            hint=f"install lex-{name} with pip, or create it: `legion lex create {name}`",
         )

@@ -10,16 +10,14 @@ import sys
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any, TextIO
 
-from loguru import logger
-
 from legion.core.settings.redact import REDACTED
+from loguru import logger
 
 if TYPE_CHECKING:
     from loguru import Message, Record
 
 HUMAN_FORMAT = (
-    "<green>{time:HH:mm:ss.SSS}</green> <level>{level: <8}</level> "
-    "<cyan>{name}</cyan> {message}"
+    "<green>{time:HH:mm:ss.SSS}</green> <level>{level: <8}</level> <cyan>{name}</cyan> {message}"
 )
 
 _secrets: tuple[str, ...] = ()

@@ -13,13 +13,12 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
 
-from pydantic import BaseModel
-
 from legion.core.errors import NotFoundError, UsageError
 from legion.core.extensions.capability import CapabilityOptions, options_of
 from legion.core.extensions.discovery import ExtensionRecord
 from legion.core.extensions.extension import Extension, runner_functions, runner_name
 from legion.core.extensions.schema import build_input_model, signature_text, validate_args
+from pydantic import BaseModel
 
 
 @dataclass

@@ -9,7 +9,8 @@ from legion.core.settings import Settings
 def banner(settings: Settings, loaded: list[str], functions: int) -> str:
     api = settings.api
     auth = (
-        "open on loopback (api.auth.loopback_open)" if api.auth.loopback_open
+        "open on loopback (api.auth.loopback_open)"
+        if api.auth.loopback_open
         else "loopback only; authentication is not available in this version"
     )
     return (

@@ -47,21 +47,41 @@ class Actor:
 
 
 def every(
-    function: str, seconds: float, *, run_now: bool = False, singleton: bool = False,
+    function: str,
+    seconds: float,
+    *,
+    run_now: bool = False,
+    singleton: bool = False,
     args: Mapping[str, Any] | None = None,
 ) -> Actor:
     """Run every `seconds`; a tick is skipped while the previous run is still going."""
-    return Actor("every", function, interval=seconds, run_now=run_now, singleton=singleton,
-                 args=dict(args or {}))
+    return Actor(
+        "every",
+        function,
+        interval=seconds,
+        run_now=run_now,
+        singleton=singleton,
+        args=dict(args or {}),
+    )
 
 
 def poll(
-    function: str, seconds: float = 9.0, *, run_now: bool = True, singleton: bool = False,
+    function: str,
+    seconds: float = 9.0,
+    *,
+    run_now: bool = True,
+    singleton: bool = False,
     args: Mapping[str, Any] | None = None,
 ) -> Actor:
     """Run every `seconds`; follow-ups receive the diff against the previous result."""
-    return Actor("poll", function, interval=seconds, run_now=run_now, singleton=singleton,
-                 args=dict(args or {}))
+    return Actor(
+        "poll",
+        function,
+        interval=seconds,
+        run_now=run_now,
+        singleton=singleton,
+        args=dict(args or {}),
+    )
 
 
 def once(function: str, delay: float = 1.0, *, args: Mapping[str, Any] | None = None) -> Actor:

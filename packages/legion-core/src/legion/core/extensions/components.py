@@ -9,7 +9,9 @@ from __future__ import annotations
 from legion.core.settings.model import Settings
 
 
-def provided_components(settings: Settings, started: frozenset[str] = frozenset()) -> frozenset[str]:
+def provided_components(
+    settings: Settings, started: frozenset[str] = frozenset()
+) -> frozenset[str]:
     """Components started by the runtime, plus llm when the gateway is enabled in settings."""
     provided = set(started)
     if settings.llm.enabled:

@@ -87,9 +87,7 @@ def load_one(ep: EntryPoint, provided: frozenset[str]) -> ExtensionRecord:
     missing = obj.requires - provided
     if missing:
         record.status = "skipped"
-        record.reason = (
-            f"requires {', '.join(sorted(missing))}, which this node does not provide"
-        )
+        record.reason = f"requires {', '.join(sorted(missing))}, which this node does not provide"
     return record
 
 
@@ -101,23 +99,42 @@ def discover(settings: Settings, provided: frozenset[str] = frozenset()) -> list
     for ep in installed_entry_points():
         dist_name, dist_version = _dist(ep)
         if ep.name in seen:
-            records.append(ExtensionRecord(
-                ep.name, ep.value, dist_name, dist_version, "failed",
-                reason=f"duplicate extension name; already provided by {seen[ep.name]}",
-            ))
+            records.append(
+                ExtensionRecord(
+                    ep.name,
+                    ep.value,
+                    dist_name,
+                    dist_version,
+                    "failed",
+                    reason=f"duplicate extension name; already provided by {seen[ep.name]}",
+                )
+            )
             continue
         seen[ep.name] = dist_name
         if ep.name in disabled:
             source = settings.source_of("extensions.disabled")
-            records.append(ExtensionRecord(
-                ep.name, ep.value, dist_name, dist_version, "disabled", reason=f"disabled by {source}"
-            ))
+            records.append(
+                ExtensionRecord(
+                    ep.name,
+                    ep.value,
+                    dist_name,
+                    dist_version,
+                    "disabled",
+                    reason=f"disabled by {source}",
+                )
+            )
             continue
         if not profile_allows(settings.role.profile, ep.name, settings.role.extensions):
-            records.append(ExtensionRecord(
-                ep.name, ep.value, dist_name, dist_version, "skipped",
-                reason=f"not in role profile {settings.role.profile!r}",
-            ))
+            records.append(
+                ExtensionRecord(
+                    ep.name,
+                    ep.value,
+                    dist_name,
+                    dist_version,
+                    "skipped",
+                    reason=f"not in role profile {settings.role.profile!r}",
+                )
+            )
             continue
         records.append(load_one(ep, provided))
     return records

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import inspect
 import re
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence, Set
 from dataclasses import dataclass, field
 from types import ModuleType
 from typing import Any
@@ -54,10 +54,10 @@ class Extension:
 
     name: str
     version: str
-    runners: tuple[Any, ...]
-    actors: tuple[Actor, ...] = ()
+    runners: Sequence[Any]
+    actors: Sequence[Actor] = ()
     settings: Mapping[str, Any] = field(default_factory=dict)
-    requires: frozenset[str] = frozenset()
+    requires: Set[str] = frozenset()
     description: str = ""
 
     def __post_init__(self) -> None:

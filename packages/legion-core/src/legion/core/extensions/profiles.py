@@ -2,13 +2,34 @@
 
 from __future__ import annotations
 
-CORE = frozenset({
-    "conditioner", "exec", "health", "log", "metering", "node", "ping", "scheduler", "tasker",
-    "telemetry", "transformer",
-})
-SERVICE = CORE | frozenset({
-    "consul", "github", "http", "microsoft_teams", "nomad", "redis", "s3", "tfe", "vault",
-})
+CORE = frozenset(
+    {
+        "conditioner",
+        "exec",
+        "health",
+        "log",
+        "metering",
+        "node",
+        "ping",
+        "scheduler",
+        "tasker",
+        "telemetry",
+        "transformer",
+    }
+)
+SERVICE = CORE | frozenset(
+    {
+        "consul",
+        "github",
+        "http",
+        "microsoft_teams",
+        "nomad",
+        "redis",
+        "s3",
+        "tfe",
+        "vault",
+    }
+)
 DEV = CORE | frozenset({"llm"})
 
 

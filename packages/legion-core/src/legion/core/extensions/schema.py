@@ -10,9 +10,8 @@ import typing
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, create_model
-
 from legion.core.errors import ValidationFailed
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, create_model
 
 
 def signature_params(func: Callable[..., Any], *, skip_self: bool) -> list[inspect.Parameter]:
@@ -53,7 +52,9 @@ def validate_args(model: type[BaseModel], args: Mapping[str, Any], address: str)
         problems = [
             {
                 "field": ".".join(str(p) for p in err["loc"]) or "(arguments)",
-                "problem": "unexpected argument" if err["type"] == "extra_forbidden" else err["msg"],
+                "problem": "unexpected argument"
+                if err["type"] == "extra_forbidden"
+                else err["msg"],
             }
             for err in exc.errors()
         ]

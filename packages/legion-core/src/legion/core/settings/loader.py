@@ -7,8 +7,6 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from pydantic import ValidationError
-
 from legion.core.errors import ConfigError
 from legion.core.settings.layers import (
     Layer,
@@ -21,6 +19,7 @@ from legion.core.settings.layers import (
 from legion.core.settings.merge import deep_merge, leaf_paths
 from legion.core.settings.model import Settings
 from legion.core.settings.references import resolve_tree
+from pydantic import ValidationError
 
 
 def load_settings(
@@ -82,4 +81,6 @@ def error_rows(exc: ValidationError, sources: dict[str, str]) -> list[tuple[str,
 
 
 def describe_errors(exc: ValidationError, sources: dict[str, str]) -> list[str]:
-    return [f"  {key} (from {source}): {problem}" for key, source, problem in error_rows(exc, sources)]
+    return [
+        f"  {key} (from {source}): {problem}" for key, source, problem in error_rows(exc, sources)
+    ]

@@ -29,7 +29,7 @@ class ApiAuthSettings(Section):
 
 class ApiSettings(Section):
     host: str = "127.0.0.1"
-    port: int = Field(4567, ge=1, le=65535)
+    port: int = Field(default=4567, ge=1, le=65535)
     auth: ApiAuthSettings = ApiAuthSettings()
 
 
@@ -82,13 +82,15 @@ class Settings(Section):
         return self._sources.get(dotted, "default")
 
     def lex_settings(self, name: str, defaults: dict[str, Any] | None = None) -> dict[str, Any]:
-        """An extension's settings: its declared defaults overlaid by `lex.<name>` from the layers."""
+        """An extension's settings: declared defaults overlaid by `lex.<name>` from the layers."""
         from legion.core.settings.merge import deep_merge
 
-        return deep_merge(dict(defaults or {}), self.lex.get(name, {}))
+        merged: dict[str, Any] = deep_merge(dict(defaults or {}), self.lex.get(name, {}))
+        return merged
 
     def redacted(self) -> dict[str, Any]:
         """A JSON-ready dump with every secret replaced; safe to print or serve."""
         from legion.core.settings.redact import redact
 
-        return redact(self.model_dump(mode="json"), self._secret_paths)
+        shown: dict[str, Any] = redact(self.model_dump(mode="json"), self._secret_paths)
+        return shown

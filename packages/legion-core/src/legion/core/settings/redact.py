@@ -32,7 +32,7 @@ def redact_url(value: str) -> str:
 
 
 def redact(data: Any, secret_paths: frozenset[str] | set[str] = frozenset(), path: str = "") -> Any:
-    """Replace secret values: keys that look secret, paths resolved from references, URL passwords."""
+    """Replace secrets: keys that look secret, values resolved from references, URL passwords."""
     if isinstance(data, dict):
         out = {}
         for key, value in data.items():

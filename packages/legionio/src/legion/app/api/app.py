@@ -5,14 +5,13 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from litestar import Litestar, Request, Response, get
-from litestar.datastructures import State
-from litestar.exceptions import HTTPException
-
 from legion.app._version import __version__
 from legion.app.api.envelope import failure, ok
 from legion.core.catalog import Catalog
 from legion.core.errors import LegionError, NotFoundError
+from litestar import Litestar, Request, Response, get
+from litestar.datastructures import State
+from litestar.exceptions import HTTPException
 
 STATUS_OF_CODE = {"not_found": 404, "validation_failed": 422, "bad_request": 400}
 
@@ -20,12 +19,14 @@ STATUS_OF_CODE = {"not_found": 404, "validation_failed": 422, "bad_request": 400
 @get(["/api/health", "/api/v1/health"])
 async def health(state: State) -> dict[str, Any]:
     """Liveness: answers while the process serves requests."""
-    return ok({
-        "status": "ok",
-        "version": __version__,
-        "mode": state.catalog.settings.mode,
-        "uptime_seconds": round(time.monotonic() - state.started, 3),
-    })
+    return ok(
+        {
+            "status": "ok",
+            "version": __version__,
+            "mode": state.catalog.settings.mode,
+            "uptime_seconds": round(time.monotonic() - state.started, 3),
+        }
+    )
 
 
 @get(["/api/ready", "/api/v1/ready"])

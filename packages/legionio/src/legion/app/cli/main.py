@@ -8,7 +8,6 @@ from pathlib import Path
 from typing import Any
 
 import click
-
 from legion.app.cli.lazy import LazyGroup
 from legion.app.cli.options import common_options, reset_state, state
 
@@ -30,22 +29,30 @@ CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 
 def _root_options(func: Any) -> Any:
     func = click.option(
-        "--config-dir", "config_dirs", multiple=True, type=click.Path(path_type=Path),
+        "--config-dir",
+        "config_dirs",
+        multiple=True,
+        type=click.Path(path_type=Path),
         help="Extra settings directory (highest file precedence; repeatable).",
     )(func)
     func = click.option(
-        "--log-format", type=click.Choice(["human", "json"]), default=None,
+        "--log-format",
+        type=click.Choice(["human", "json"]),
+        default=None,
         help="Log lines for people or JSON lines for machines.",
     )(func)
     func = click.option(
-        "--log-level", default=None,
+        "--log-level",
+        default=None,
         type=click.Choice(["trace", "debug", "info", "warning", "error"], case_sensitive=False),
         help="Log verbosity (default: settings log.level, INFO).",
     )(func)
     return common_options(func)
 
 
-def _configure(config_dirs: tuple[Path, ...], log_format: str | None, log_level: str | None) -> None:
+def _configure(
+    config_dirs: tuple[Path, ...], log_format: str | None, log_level: str | None
+) -> None:
     s = state()
     s.config_dirs = list(config_dirs)
     s.log_format = log_format
@@ -54,7 +61,9 @@ def _configure(config_dirs: tuple[Path, ...], log_format: str | None, log_level:
 
 @click.group(cls=LazyGroup, lazy=LEGION, aliases={"g": "generate"}, context_settings=CONTEXT)
 @_root_options
-def legion_group(config_dirs: tuple[Path, ...], log_format: str | None, log_level: str | None) -> None:
+def legion_group(
+    config_dirs: tuple[Path, ...], log_format: str | None, log_level: str | None
+) -> None:
     """Legion: async jobs and AI infrastructure, from your terminal."""
     _configure(config_dirs, log_format, log_level)
 

@@ -41,7 +41,9 @@ class CliState:
                 overrides["log.format"] = self.log_format
             self._settings = load_settings(overrides, config_dirs=self.config_dirs)
             setup_logging(
-                self._settings.log.level, self._settings.log.format, color=self.color,
+                self._settings.log.level,
+                self._settings.log.format,
+                color=self.color,
                 secrets=secret_values(self._settings),
             )
         return self._settings
@@ -120,15 +122,28 @@ def _argv() -> list[str]:
 def common_options(func: F) -> F:
     """`--json`, `--no-color` and `--version`, accepted by every group and command."""
     func = click.option(
-        "--version", is_flag=True, expose_value=False, is_eager=True, callback=_show_version,
+        "--version",
+        is_flag=True,
+        expose_value=False,
+        is_eager=True,
+        callback=_show_version,
         help="Show the version and exit.",
     )(func)
     func = click.option(
-        "--no-color", is_flag=True, expose_value=False, is_eager=True, callback=_set_no_color,
+        "--no-color",
+        is_flag=True,
+        expose_value=False,
+        is_eager=True,
+        callback=_set_no_color,
         help="Plain output without colours.",
     )(func)
     func = click.option(
-        "--json", "json_", is_flag=True, expose_value=False, is_eager=True, callback=_set_json,
+        "--json",
+        "json_",
+        is_flag=True,
+        expose_value=False,
+        is_eager=True,
+        callback=_set_json,
         help="Machine-readable JSON output.",
     )(func)
     return func

@@ -9,7 +9,6 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 import click
-
 from legion.app.cli.options import state
 
 if TYPE_CHECKING:

@@ -6,7 +6,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import click
-
 from legion.app.cli.options import common_options, state
 from legion.app.cli.output import emit
 
@@ -62,7 +61,7 @@ def path() -> None:
 
     home = legion_home()
     dirs = settings_dirs(home, Path.cwd(), os.environ) + state().config_dirs
-    data = {
+    data: dict[str, Any] = {
         "home": str(home),
         "settings_dirs": [
             {"path": str(d), "exists": d.is_dir(), "files": [str(f) for f in files_in(d)]}
@@ -104,7 +103,7 @@ def validate(files: tuple[Path, ...]) -> None:
                 s.config_dirs = s.config_dirs[:-1]
     else:
         settings = s.settings()
-    data = {"valid": True, "files": [str(f) for f in (files or settings.files)]}
+    data: dict[str, Any] = {"valid": True, "files": [str(f) for f in (files or settings.files)]}
 
     def human(out: Console) -> None:
         out.print(f"[green]settings are valid[/] ({len(data['files'])} file(s) read)")

@@ -6,14 +6,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import click
-
 from legion.app.cli.options import common_options
 from legion.app.cli.output import emit
 
 if TYPE_CHECKING:
-    from rich.console import Console
-
     from legion.app.scaffold import CreatedFiles
+    from rich.console import Console
 
 
 @click.group()
@@ -31,7 +29,10 @@ def report(created: CreatedFiles) -> None:
 
 
 EXT_DIR = click.option(
-    "--extension-dir", "-C", type=click.Path(file_okay=False, path_type=Path), default=None,
+    "--extension-dir",
+    "-C",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
     help="The extension's directory (default: the current one or a parent).",
 )
 
@@ -49,8 +50,12 @@ def runner(name: str, extension_dir: Path | None) -> None:
 
 @generate.command()
 @click.argument("name")
-@click.option("--kind", default="every", show_default=True,
-              help="every, poll, once, loop, subscription or nothing.")
+@click.option(
+    "--kind",
+    default="every",
+    show_default=True,
+    help="every, poll, once, loop, subscription or nothing.",
+)
 @EXT_DIR
 @common_options
 def actor(name: str, kind: str, extension_dir: Path | None) -> None:

@@ -6,15 +6,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import click
-
 from legion.app.cli.options import common_options, state
 from legion.app.cli.output import emit, table
 
 if TYPE_CHECKING:
-    from rich.console import Console
-
     from legion.core.catalog import Catalog
     from legion.core.extensions.discovery import ExtensionRecord
+    from rich.console import Console
 
 STATUS_STYLE = {"loaded": "green", "failed": "red", "disabled": "yellow", "skipped": "yellow"}
 
@@ -45,11 +43,22 @@ def list_() -> None:
         if not rows:
             out.print("no extensions installed; create one with `legion lex create NAME`")
             return
-        out.print(table(
-            ["name", "version", "status", "runners", "functions", "reason"],
-            [[r["name"], r["version"], f"[{STATUS_STYLE[r['status']]}]{r['status']}[/]",
-              ", ".join(r["runners"]), len(r["functions"]), r["reason"]] for r in rows],
-        ))
+        out.print(
+            table(
+                ["name", "version", "status", "runners", "functions", "reason"],
+                [
+                    [
+                        r["name"],
+                        r["version"],
+                        f"[{STATUS_STYLE[r['status']]}]{r['status']}[/]",
+                        ", ".join(r["runners"]),
+                        len(r["functions"]),
+                        r["reason"],
+                    ]
+                    for r in rows
+                ],
+            )
+        )
 
     emit(rows, human)
 
@@ -68,13 +77,17 @@ def info(name: str) -> None:
     data["description"] = ext.description if ext else None
     data["functions"] = [c.describe() for c in catalog.registry.of_extension(name)]
     data["actors"] = [a.describe() for a in ext.actors] if ext else []
-    data["settings"] = redact(catalog.settings.lex_settings(name, dict(ext.settings))) if ext else {}
+    data["settings"] = (
+        redact(catalog.settings.lex_settings(name, dict(ext.settings))) if ext else {}
+    )
     data["traceback"] = record.traceback
 
     def human(out: Console) -> None:
         style = STATUS_STYLE[data["status"]]
-        out.print(f"[bold]{name}[/] {data['version'] or ''} ({data['distribution'] or '?'}) "
-                  f"[{style}]{data['status']}[/]")
+        out.print(
+            f"[bold]{name}[/] {data['version'] or ''} ({data['distribution'] or '?'}) "
+            f"[{style}]{data['status']}[/]"
+        )
         if data["reason"]:
             out.print(f"  reason: {data['reason']}")
         if data["description"]:
@@ -97,10 +110,20 @@ def info(name: str) -> None:
 
 @lex.command()
 @click.argument("name")
-@click.option("--template", "-t", default="basic", show_default=True,
-              help="basic, scheduled-task or service-integration.")
-@click.option("--path", "-p", type=click.Path(file_okay=False, path_type=Path), default=None,
-              help="Directory to create lex-NAME in (default: the current one).")
+@click.option(
+    "--template",
+    "-t",
+    default="basic",
+    show_default=True,
+    help="basic, scheduled-task or service-integration.",
+)
+@click.option(
+    "--path",
+    "-p",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Directory to create lex-NAME in (default: the current one).",
+)
 @common_options
 def create(name: str, template: str, path: Path | None) -> None:
     """Create a complete lex-NAME package whose tests pass as generated."""

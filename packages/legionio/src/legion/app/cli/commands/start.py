@@ -6,7 +6,6 @@ import ipaddress
 import socket
 
 import click
-
 from legion.app.cli.options import common_options, state
 from legion.core.errors import UsageError
 
@@ -36,8 +35,12 @@ def check_port_free(host: str, port: int) -> None:
 @click.command()
 @click.option("--lite", is_flag=True, help="Zero infrastructure: in-process broker, cache, SQLite.")
 @click.option("--host", default=None, help="Bind address of the REST API (default: api.host).")
-@click.option("--http-port", type=click.IntRange(1, 65535), default=None,
-              help="Port of the REST API (default: api.port, 4567).")
+@click.option(
+    "--http-port",
+    type=click.IntRange(1, 65535),
+    default=None,
+    help="Port of the REST API (default: api.port, 4567).",
+)
 @common_options
 def start(lite: bool, host: str | None, http_port: int | None) -> None:
     """Start the engine in the foreground, serving the REST API until Ctrl-C."""
@@ -59,7 +62,6 @@ def start(lite: bool, host: str | None, http_port: int | None) -> None:
     check_port_free(api.host, api.port)
 
     import uvicorn
-
     from legion.app.api.app import create_app
     from legion.app.version import banner
     from legion.core.logging import logger
