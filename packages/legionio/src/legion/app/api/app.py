@@ -12,6 +12,7 @@ from legion.core.errors import LegionError, NotFoundError
 from litestar import Litestar, Request, Response, get
 from litestar.datastructures import State
 from litestar.exceptions import HTTPException
+from litestar.params import FromPath
 
 STATUS_OF_CODE = {"not_found": 404, "validation_failed": 422, "bad_request": 400}
 
@@ -51,7 +52,7 @@ async def list_extensions(state: State) -> dict[str, Any]:
 
 
 @get("/api/v1/extensions/{name:str}")
-async def get_extension(state: State, name: str) -> dict[str, Any]:
+async def get_extension(state: State, name: FromPath[str]) -> dict[str, Any]:
     """One extension with its functions' schemas, from the capability registry."""
     catalog: Catalog = state.catalog
     data = catalog.record(name).to_dict()
