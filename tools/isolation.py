@@ -440,8 +440,11 @@ def prepare(
     """Find uv, build or collect the wheels, export the constraints, write the guard plugin."""
     uv, env = find_uv(), child_env()
     needed = sorted({key for name in names for key in install_set(ws, name)})
-    say(f"wheels for {len(needed)} distribution(s) ({show(uv)} build)")
+    say(f"wheels for {len(needed)} distribution(s): {', '.join(needed)}")
     wheels = collect_wheels(uv, ws, needed, scratch, given, env)
+    if given is not None:
+        taken = sorted(k for k, w in wheels.items() if w.parent == given)
+        say(f"taken from {given}: {', '.join(taken) or 'none'}; the rest built with {show(uv)}")
     say("constraints from uv.lock (uv export --frozen)")
     constraints = export_constraints(uv, ws, scratch / "constraints.txt", env)
     guard = scratch / "guard"
