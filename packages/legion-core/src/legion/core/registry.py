@@ -17,7 +17,14 @@ from legion.core.errors import NotFoundError, UsageError
 from legion.core.extensions.capability import CapabilityOptions, options_of
 from legion.core.extensions.discovery import ExtensionRecord
 from legion.core.extensions.extension import Extension, runner_functions, runner_name
-from legion.core.extensions.schema import build_input_model, signature_text, validate_args
+from legion.core.extensions.schema import (
+    build_input_model,
+    context_parameter,
+    signature_text,
+    validate_args,
+)
+
+ContextFactory = Callable[["Capability", str | None], Any]
 from pydantic import BaseModel
 
 
@@ -31,6 +38,8 @@ class Capability:
     target: Callable[..., Any]
     owner: Any
     options: CapabilityOptions
+    extension_settings: Mapping[str, Any] = field(default_factory=dict, repr=False)
+    context_factory: ContextFactory | None = field(default=None, repr=False)
     _instance: Any = field(default=None, repr=False)
 
     @property
@@ -73,12 +82,30 @@ class Capability:
             self._instance = self.owner()
         return getattr(self._instance, self.function)  # type: ignore[no-any-return]
 
-    def invoke(self, args: Mapping[str, Any] | None = None) -> Any:
-        """Validate the arguments against the schema, then call the function (async included)."""
-        result = self.bound()(**self.validate(args))
+    @cached_property
+    def context_param(self) -> str | None:
+        return context_parameter(self.target, skip_self=self.is_method)
+
+    def call(self, args: Mapping[str, Any], task_id: str | None = None) -> Any:
+        """Call with already-validated arguments, filling in the Context parameter if declared."""
+        kwargs = dict(args)
+        if self.context_param is not None:
+            kwargs[self.context_param] = self.make_context(self, task_id)
+        result = self.bound()(**kwargs)
         if inspect.isawaitable(result):
             return asyncio.run(_await(result))
         return result
+
+    def invoke(self, args: Mapping[str, Any] | None = None) -> Any:
+        """Validate the arguments against the schema, then call the function (async included)."""
+        return self.call(self.validate(args))
+
+    def make_context(self, cap: Capability, task_id: str | None) -> Any:
+        from legion.core.context import Context
+
+        if self.context_factory is not None:
+            return self.context_factory(cap, task_id)
+        return Context(extension=self.extension, settings=dict(self.extension_settings))
 
     def describe(self) -> dict[str, Any]:
         return {
@@ -107,6 +134,13 @@ class CapabilityRegistry:
     def __init__(self) -> None:
         self._capabilities: dict[str, Capability] = {}
         self._extensions: dict[str, Extension] = {}
+        self.context_factory: ContextFactory | None = None
+
+    def set_context_factory(self, factory: ContextFactory) -> None:
+        """How capabilities declaring a `Context` parameter get theirs (set by the runtime)."""
+        self.context_factory = factory
+        for cap in self._capabilities.values():
+            cap.context_factory = factory
 
     @classmethod
     def from_records(cls, records: list[ExtensionRecord]) -> CapabilityRegistry:
@@ -123,7 +157,16 @@ class CapabilityRegistry:
         for runner in extension.runners:
             rname = runner_name(runner)
             for fname, func in runner_functions(runner).items():
-                cap = Capability(extension.name, rname, fname, func, runner, options_of(func))
+                cap = Capability(
+                    extension.name,
+                    rname,
+                    fname,
+                    func,
+                    runner,
+                    options_of(func),
+                    extension_settings=extension.settings,
+                    context_factory=self.context_factory,
+                )
                 added.append(cap)
         self._extensions[extension.name] = extension
         for cap in added:

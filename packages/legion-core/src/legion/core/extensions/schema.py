@@ -21,17 +21,35 @@ def signature_params(func: Callable[..., Any], *, skip_self: bool) -> list[inspe
     return params
 
 
+def type_hints(func: Callable[..., Any]) -> dict[str, Any]:
+    try:
+        return typing.get_type_hints(func, include_extras=True)
+    except Exception:  # unresolvable forward references: fall back to Any, never crash discovery
+        return {}
+
+
+def context_parameter(func: Callable[..., Any], *, skip_self: bool = False) -> str | None:
+    """The name of the parameter annotated `Context`, which the engine fills in, if any."""
+    from legion.core.context import Context
+
+    hints = type_hints(func)
+    for param in signature_params(func, skip_self=skip_self):
+        if hints.get(param.name) is Context:
+            return param.name
+    return None
+
+
 def build_input_model(
     func: Callable[..., Any], model_name: str, *, skip_self: bool = False
 ) -> type[BaseModel]:
-    """A pydantic model whose fields are the function's parameters."""
-    try:
-        hints = typing.get_type_hints(func, include_extras=True)
-    except Exception:  # unresolvable forward references: fall back to Any, never crash discovery
-        hints = {}
+    """A pydantic model whose fields are the function's parameters (minus its Context)."""
+    hints = type_hints(func)
+    ctx_param = context_parameter(func, skip_self=skip_self)
     fields: dict[str, Any] = {}
     extra: typing.Literal["forbid", "allow"] = "forbid"
     for param in signature_params(func, skip_self=skip_self):
+        if param.name == ctx_param:
+            continue
         if param.kind is inspect.Parameter.VAR_KEYWORD:
             extra = "allow"
             continue
@@ -74,8 +92,9 @@ def validate_args(model: type[BaseModel], args: Mapping[str, Any], address: str)
 
 def signature_text(func: Callable[..., Any], *, skip_self: bool = False) -> str:
     """`url: str, timeout: float = 10.0` — the human form shown by `legion lex info`."""
-    parts = []
-    for param in signature_params(func, skip_self=skip_self):
-        text = str(param).replace("'", "")
-        parts.append(text)
-    return ", ".join(parts)
+    ctx_param = context_parameter(func, skip_self=skip_self)
+    return ", ".join(
+        str(param).replace("'", "")
+        for param in signature_params(func, skip_self=skip_self)
+        if param.name != ctx_param
+    )

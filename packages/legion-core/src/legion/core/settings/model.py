@@ -51,6 +51,22 @@ class LlmSettings(Section):
     enabled: bool = False
 
 
+class DataSettings(Section):
+    url: str | None = None  # None: SQLite at $LEGION_HOME/legion.db
+    echo: bool = False
+
+
+class EngineSettings(Section):
+    workers: int = Field(default=4, ge=1, le=256)
+    max_depth: int = Field(default=32, ge=1)
+    max_payload_bytes: int = Field(default=1 << 20, ge=1024)
+    retries: int = Field(default=0, ge=0)
+    retry_backoff: float = Field(default=1.0, gt=0)
+    retry_backoff_max: float = Field(default=30.0, gt=0)
+    time_limit: float | None = Field(default=None, gt=0)
+    flush_interval: float = Field(default=0.005, gt=0, le=5)
+
+
 class Settings(Section):
     """All of Legion's settings after every layer is merged and every reference resolved."""
 
@@ -62,6 +78,8 @@ class Settings(Section):
     role: RoleSettings = RoleSettings()
     vault: VaultSettings = VaultSettings()
     llm: LlmSettings = LlmSettings()
+    data: DataSettings = DataSettings()
+    engine: EngineSettings = EngineSettings()
     lex: dict[str, dict[str, Any]] = {}
 
     _sources: dict[str, str] = PrivateAttr(default_factory=dict)

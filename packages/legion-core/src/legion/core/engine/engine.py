@@ -1,0 +1,517 @@
+"""The engine: accepts tasks, runs them on the work plane, persists every change, publishes
+`task.<status>` events, and evaluates relationships to enqueue follow-ups in the same worker."""
+
+from __future__ import annotations
+
+import json
+import random
+import threading
+import time
+import traceback
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from legion.core.engine import task as st
+from legion.core.engine.bus import InProcessBus
+from legion.core.engine.plane import LocalPlane
+from legion.core.engine.relationships import Follow, RelationshipIndex
+from legion.core.engine.task import Task
+from legion.core.engine.timelimit import TimeLimitExceeded, Watchdog
+from legion.core.errors import NotFoundError, UsageError, ValidationFailed
+from legion.core.logging import logger
+from legion.core.registry import Capability, CapabilityRegistry
+from legion.core.settings.model import EngineSettings
+from legion.core.store.tasks import TaskStore
+
+
+@dataclass(frozen=True)
+class RunPolicy:
+    retries: int
+    time_limit: float | None
+
+
+class Engine:
+    def __init__(
+        self,
+        registry: CapabilityRegistry,
+        store: TaskStore,
+        settings: EngineSettings | None = None,
+        *,
+        bus: InProcessBus | None = None,
+        relationships: RelationshipIndex | None = None,
+    ) -> None:
+        self.registry = registry
+        self.store = store
+        self.settings = settings or EngineSettings()
+        self.bus = bus or InProcessBus()
+        self.relationships = relationships or RelationshipIndex()
+        self.plane = LocalPlane(self._execute, workers=self.settings.workers)
+        self._watchdog = Watchdog()
+        self._live: dict[str, Task] = {}
+        self._outstanding: dict[str, int] = {}
+        self._done: dict[str, threading.Event] = {}
+        self._idempotent: dict[str, str] = {}
+        self._lock = threading.Lock()
+        self._policies: dict[str, RunPolicy] = {}
+        self._started = False
+
+    # -- lifecycle ----------------------------------------------------------------------------
+    def start(self, *, recover: bool = True) -> int:
+        """Start workers and the writer; with `recover`, pick up what a previous run left."""
+        self.store.start()
+        self.plane.start()
+        self._started = True
+        return self.recover() if recover else 0
+
+    def stop(self) -> None:
+        self.plane.stop()
+        self._watchdog.stop()
+        self.store.stop()
+        self._started = False
+
+    def recover(self) -> int:
+        """Re-enqueue queued, delayed and interrupted (running) tasks from the store."""
+        count = 0
+        for task in self.store.unfinished():
+            if task.id in self._live:
+                continue
+            if task.status == st.RUNNING:
+                task.status = st.QUEUED
+                self.store.record(task, "requeued: the node stopped while it was running")
+            self._track(task)
+            if task.status == st.DELAYED and task.run_at:
+                self.plane.schedule(task, task.run_at)
+            else:
+                self.plane.submit(task)
+            count += 1
+        return count
+
+    # -- submitting ---------------------------------------------------------------------------
+    def capability(self, function: str) -> Capability:
+        return self.registry.get(function)
+
+    def prepare(
+        self,
+        function: str,
+        args: Mapping[str, Any] | None = None,
+        *,
+        payload: dict[str, Any] | None = None,
+        idempotency_key: str | None = None,
+        delay: float | None = None,
+        chain: str | None = None,
+    ) -> Task:
+        """Validate and build a root task without running it (the CLI persists it as queued)."""
+        cap = self.capability(function)
+        valid = cap.validate(args or {})
+        self._check_size(function, args or {}, payload)
+        if delay is not None and delay < 0:
+            raise UsageError(f"delay must be >= 0 seconds, got {delay}")
+        # Persist what the caller sent (JSON); call with the validated, coerced values.
+        task = Task(
+            function=function,
+            args=dict(args or {}),
+            payload=payload,
+            chain=chain,
+            idempotency_key=idempotency_key,
+            max_retries=self._policy(function, cap).retries,
+        )
+        task.call_args = valid
+        if delay:
+            task.status = st.DELAYED
+            task.run_at = time.time() + delay
+        return task
+
+    def submit(
+        self,
+        function: str,
+        args: Mapping[str, Any] | None = None,
+        *,
+        payload: dict[str, Any] | None = None,
+        idempotency_key: str | None = None,
+        delay: float | None = None,
+        chain: str | None = None,
+    ) -> Task:
+        """Validate, persist and enqueue a task; a repeated idempotency key returns the first."""
+        if idempotency_key:
+            existing = self._find_idempotent(idempotency_key)
+            if existing is not None:
+                return existing
+        task = self.prepare(
+            function,
+            args,
+            payload=payload,
+            idempotency_key=idempotency_key,
+            delay=delay,
+            chain=chain,
+        )
+        if idempotency_key:
+            self._idempotent[idempotency_key] = task.id
+        self._enqueue(task, "submitted")
+        return task
+
+    def _find_idempotent(self, key: str) -> Task | None:
+        task_id = self._idempotent.get(key)
+        if task_id is not None:
+            return self._live.get(task_id) or self.store.get(task_id)
+        found = self.store.find_idempotent(key)
+        if found is not None:
+            self._idempotent[key] = found.id
+        return found
+
+    def _check_size(self, function: str, args: Mapping[str, Any], payload: Any) -> None:
+        try:
+            size = len(json.dumps([args, payload], default=str))
+        except (TypeError, ValueError) as exc:
+            raise UsageError(f"arguments of {function} are not JSON: {exc}") from None
+        limit = self.settings.max_payload_bytes
+        if size > limit:
+            raise UsageError(
+                f"arguments and payload of {function} are {size} bytes, over the {limit}-byte limit",
+                hint="raise engine.max_payload_bytes or pass a reference (a URL, a path) instead",
+            )
+
+    def _track(self, task: Task) -> None:
+        root = task.root_id
+        with self._lock:
+            self._live[task.id] = task
+            self._outstanding[root] = self._outstanding.get(root, 0) + 1
+
+    def _enqueue(self, task: Task, message: str | None = None) -> None:
+        self._track(task)
+        self.store.record(task, message)
+        self._emit(task)
+        if task.status == st.DELAYED and task.run_at is not None:
+            self.plane.schedule(task, task.run_at)
+        else:
+            self.plane.submit(task)
+
+    # -- running ------------------------------------------------------------------------------
+    def _policy(self, function: str, cap: Capability) -> RunPolicy:
+        policy = self._policies.get(function)
+        if policy is None:
+            opts = cap.options
+            policy = RunPolicy(
+                retries=opts.retries if opts.retries is not None else self.settings.retries,
+                time_limit=opts.timeout if opts.timeout is not None else self.settings.time_limit,
+            )
+            self._policies[function] = policy
+        return policy
+
+    def _execute(self, task: Task) -> None:
+        """Run one task in a worker thread; every outcome is recorded, nothing escapes."""
+        if task.status in st.FINAL:  # cancelled while it waited
+            return
+        try:
+            cap = self.registry.get(task.function)
+        except NotFoundError as exc:
+            self._fail(task, st.FAILED, {"type": "NotFound", "message": exc.message})
+            return
+        policy = self._policy(task.function, cap)
+        task.status = st.RUNNING
+        task.started_at = time.time()
+        task.attempts += 1
+        self.store.record(task)
+        self._emit(task)
+        token = self._watchdog.arm(policy.time_limit) if policy.time_limit else 0
+        try:
+            try:
+                call_args = task.call_args
+                if call_args is None:  # recovered from the store: validate again
+                    call_args = cap.validate(task.args)
+                result = cap.call(call_args, task.id)
+            finally:
+                if token:
+                    self._watchdog.disarm(token)
+            json.dumps(result)
+        except ValidationFailed as exc:
+            self._fail(
+                task,
+                st.FAILED,
+                {"type": "ValidationFailed", "message": exc.message, "details": exc.details},
+            )
+            return
+        except (TypeError, ValueError) as exc:
+            if "JSON serializable" in str(exc) or "Circular reference" in str(exc):
+                self._fail(
+                    task,
+                    st.FAILED,
+                    {"type": "ResultNotJSON", "message": f"the result is not JSON: {exc}"},
+                )
+                return
+            self._failed_attempt(task, exc, policy)
+            return
+        except TimeLimitExceeded as exc:
+            self._failed_attempt(task, exc, policy, f"time limit of {policy.time_limit}s exceeded")
+            return
+        except BaseException as exc:  # the task's own error, whatever it is
+            if isinstance(exc, KeyboardInterrupt | SystemExit):
+                raise
+            self._failed_attempt(task, exc, policy)
+            return
+        task.result = result
+        task.status = st.COMPLETED
+        task.finished_at = time.time()
+        self.store.record(task)
+        self._emit(task)
+        try:
+            self._follow_ups(task)
+        except Exception as exc:  # a bug in follow-up handling must still finish the task
+            logger.opt(exception=True).error("follow-ups of task {} failed", task.id)
+            task.status = st.EXCEPTION
+            task.error = {"type": type(exc).__name__, "message": f"follow-ups failed: {exc}"}
+            self.store.record(task, task.error["message"])
+            self._emit(task)
+        self._finish(task)
+
+    def _failed_attempt(
+        self, task: Task, exc: BaseException, policy: RunPolicy, message: str | None = None
+    ) -> None:
+        error = {
+            "type": type(exc).__name__,
+            "message": message or str(exc) or type(exc).__name__,
+            "traceback": "".join(traceback.format_exception(exc)),
+            "attempts": task.attempts,
+        }
+        if task.attempts <= policy.retries:
+            delay = min(
+                self.settings.retry_backoff * 2 ** (task.attempts - 1),
+                self.settings.retry_backoff_max,
+            )
+            delay *= 1 + random.uniform(0, 0.1)
+            task.status = st.DELAYED
+            task.error = error
+            task.run_at = time.time() + delay
+            self.store.record(
+                task,
+                f"retry {task.attempts}/{policy.retries} in {delay:.2f}s: "
+                f"{error['type']}: {error['message']}",
+            )
+            self._emit(task)
+            self.plane.schedule(task, task.run_at)
+            return
+        self._fail(task, st.FAILED, error)
+
+    def _fail(self, task: Task, status: str, error: dict[str, Any]) -> None:
+        task.status = status
+        task.error = error
+        task.finished_at = time.time()
+        self.store.record(task, f"{error.get('type')}: {error.get('message')}")
+        self._emit(task)
+        self._finish(task)
+
+    def _finish(self, task: Task) -> None:
+        root = task.root_id
+        with self._lock:
+            self._live.pop(task.id, None)
+            left = self._outstanding.get(root, 1) - 1
+            if left > 0:
+                self._outstanding[root] = left
+                return
+            self._outstanding.pop(root, None)
+            done = self._done.pop(root, None)
+        if done is not None:
+            done.set()
+
+    def _emit(self, task: Task) -> None:
+        bus = self.bus
+        key = "task." + task.status
+        if bus.has_subscribers(key):
+            bus.publish(key, task.event())
+
+    # -- chains -------------------------------------------------------------------------------
+    def _follow_ups(self, task: Task) -> None:
+        follows = self.relationships.for_trigger(task.function)
+        if not follows:
+            return
+        items = task.result if isinstance(task.result, list) else [task.result]
+        for follow in follows:
+            if follow.chain is not None and task.chain is not None and follow.chain != task.chain:
+                continue
+            for item in items:
+                self._follow(task, follow, item)
+
+    def _follow(self, parent: Task, follow: Follow, item: Any) -> None:
+        from legion.core.conditions import evaluate, explain
+
+        child = Task(
+            function=follow.action,
+            args={},
+            parent_id=parent.id,
+            master_id=parent.root_id,
+            depth=parent.depth + 1,
+            chain=follow.chain or parent.chain,
+            relationship_id=follow.id,
+            payload=parent.payload,
+        )
+        context = {
+            "results": item,
+            "args": parent.args,
+            "payload": parent.payload or {},
+            "task": {
+                "id": parent.id,
+                "function": parent.function,
+                "master_id": parent.root_id,
+                "chain": parent.chain,
+            },
+        }
+        if child.depth > self.settings.max_depth:
+            self._record_final(
+                child,
+                st.FAILED,
+                {
+                    "type": "MaxDepth",
+                    "message": f"max chain depth {self.settings.max_depth} reached "
+                    f"(relationship {follow.id}: {parent.function} → {follow.action})",
+                },
+            )
+            return
+        if follow.condition is not None and not evaluate(follow.condition, context):
+            self._record_final(
+                child,
+                st.CONDITIONER_FAILED,
+                {
+                    "type": "ConditionsNotMet",
+                    "message": "conditions not met",
+                    "explain": explain(follow.condition, context),
+                },
+            )
+            return
+        try:
+            cap = self.registry.get(follow.action)
+        except NotFoundError as exc:
+            self._record_final(child, st.FAILED, {"type": "NotFound", "message": exc.message})
+            return
+        arg_sets = self._arguments(child, follow, cap, context, item)
+        if arg_sets is None:
+            return
+        for i, args in enumerate(arg_sets):  # a transformation that renders a list fans out
+            self._spawn(child if i == 0 else sibling(child), follow, cap, args)
+
+    def _arguments(
+        self, child: Task, follow: Follow, cap: Capability, context: dict[str, Any], item: Any
+    ) -> list[dict[str, Any]] | None:
+        """The action's arguments: rendered by the transformation, or the result's matching keys.
+
+        None means the child was already recorded as failed."""
+        from legion.core.transformations import TransformationError, transform_and_validate
+
+        if follow.transformation is not None:
+            try:
+                out = transform_and_validate(follow.transformation, context, cap.validate)
+            except TransformationError as exc:
+                self._record_final(
+                    child,
+                    st.TRANSFORMER_FAILED,
+                    {
+                        "type": "TransformationError",
+                        "message": exc.message,
+                        "details": exc.details,
+                    },
+                )
+                return None
+            return list(out) if isinstance(out, list) else [out]
+        params = cap.input_schema.get("properties", {})
+        args = {k: v for k, v in item.items() if k in params} if isinstance(item, dict) else {}
+        try:
+            return [cap.validate(args)]
+        except ValidationFailed as exc:
+            self._record_final(
+                child,
+                st.FAILED,
+                {
+                    "type": "ValidationFailed",
+                    "message": f"{exc.message} (no transformation: arguments are the result's keys "
+                    "that match the action's parameters)",
+                    "details": exc.details,
+                },
+            )
+            return None
+
+    def _spawn(self, child: Task, follow: Follow, cap: Capability, args: dict[str, Any]) -> None:
+        child.args = json_safe(args)
+        child.call_args = args
+        child.max_retries = self._policy(child.function, cap).retries
+        if follow.delay:
+            child.status = st.DELAYED
+            child.run_at = time.time() + follow.delay
+        self._enqueue(child, f"follow-up of {child.parent_id} via relationship {follow.id}")
+
+    def _record_final(self, task: Task, status: str, error: dict[str, Any]) -> None:
+        task.status = status
+        task.error = error
+        task.finished_at = time.time()
+        self.store.record(task, error["message"])
+        self._emit(task)
+
+    # -- control ------------------------------------------------------------------------------
+    def wait(self, task_id: str, timeout: float | None = None) -> bool:
+        """Block until the task and every follow-up of its chain are final; False on timeout."""
+        with self._lock:
+            root = task_id
+            live = self._live.get(task_id)
+            if live is not None:
+                root = live.root_id
+            if root not in self._outstanding:
+                return True
+            done = self._done.setdefault(root, threading.Event())
+        return done.wait(timeout)
+
+    def cancel(self, task_id: str) -> Task:
+        """Cancel a queued or delayed task; a running or finished one cannot be cancelled."""
+        with self._lock:
+            task = self._live.get(task_id)
+        if task is None:
+            stored = self.store.get(task_id)
+            if stored is None:
+                raise NotFoundError(f"no task with id {task_id}")
+            task = stored
+            if task.status not in st.PENDING:
+                raise UsageError(
+                    f"task {task_id} is {task.status}; only queued or delayed "
+                    "tasks can be cancelled"
+                )
+            task.status = st.CANCELLED
+            task.finished_at = time.time()
+            self.store.record(task, "cancelled")
+            self.store.flush()
+            return task
+        if task.status not in st.PENDING:
+            raise UsageError(
+                f"task {task_id} is {task.status}; only queued or delayed tasks can be cancelled"
+            )
+        task.status = st.CANCELLED
+        task.finished_at = time.time()
+        self.store.record(task, "cancelled")
+        self._emit(task)
+        self._finish(task)
+        return task
+
+    def get(self, task_id: str) -> Task | None:
+        with self._lock:
+            live = self._live.get(task_id)
+        return live if live is not None else self.store.get(task_id)
+
+
+def json_safe(args: dict[str, Any]) -> dict[str, Any]:
+    """Validated arguments as JSON values, for the store."""
+    try:
+        json.dumps(args)
+        return args
+    except (TypeError, ValueError):
+        loaded: dict[str, Any] = json.loads(json.dumps(args, default=str))
+        return loaded
+
+
+def sibling(task: Task) -> Task:
+    """A fresh task with the same place in the chain (for a fan-out by the transformation)."""
+    return Task(
+        function=task.function,
+        args={},
+        parent_id=task.parent_id,
+        master_id=task.master_id,
+        depth=task.depth,
+        chain=task.chain,
+        relationship_id=task.relationship_id,
+        payload=task.payload,
+    )

@@ -1,0 +1,120 @@
+"""A task as the engine holds it in memory; the store persists the same fields."""
+
+from __future__ import annotations
+
+import itertools
+import os
+import random
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+QUEUED = "queued"
+SCHEDULED = "scheduled"
+DELAYED = "delayed"
+RUNNING = "running"
+COMPLETED = "completed"
+FAILED = "failed"
+EXCEPTION = "exception"
+CONDITIONER_FAILED = "conditioner.failed"
+TRANSFORMER_FAILED = "transformer.failed"
+CANCELLED = "cancelled"
+EXPIRED = "expired"
+
+STATUSES = (
+    QUEUED,
+    SCHEDULED,
+    DELAYED,
+    RUNNING,
+    COMPLETED,
+    FAILED,
+    EXCEPTION,
+    CONDITIONER_FAILED,
+    TRANSFORMER_FAILED,
+    CANCELLED,
+    EXPIRED,
+)
+# A task in one of these will not change again.
+FINAL = frozenset(
+    {COMPLETED, FAILED, EXCEPTION, CONDITIONER_FAILED, TRANSFORMER_FAILED, CANCELLED, EXPIRED}
+)
+PENDING = frozenset({QUEUED, SCHEDULED, DELAYED})
+
+_counter = itertools.count(random.getrandbits(16))
+_node = os.getpid() & 0xFFFF
+
+
+def new_id() -> str:
+    """Time-ordered 32-hex-digit id: sorts by creation, unique across processes and nodes."""
+    return (
+        f"{time.time_ns():016x}{_node:04x}{next(_counter) & 0xFFFF:04x}{random.getrandbits(32):08x}"
+    )
+
+
+@dataclass(slots=True)
+class Task:
+    function: str
+    args: dict[str, Any]
+    id: str = field(default_factory=new_id)
+    status: str = QUEUED
+    payload: dict[str, Any] | None = None
+    result: Any = None
+    error: dict[str, Any] | None = None
+    parent_id: str | None = None
+    master_id: str | None = None
+    depth: int = 0
+    chain: str | None = None
+    relationship_id: int | None = None
+    attempts: int = 0
+    max_retries: int = 0
+    idempotency_key: str | None = None
+    created_at: float = field(default_factory=time.time)
+    started_at: float | None = None
+    finished_at: float | None = None
+    run_at: float | None = None
+    call_args: dict[str, Any] | None = field(default=None, repr=False, compare=False)
+
+    @property
+    def root_id(self) -> str:
+        return self.master_id or self.id
+
+    def row(self) -> dict[str, Any]:
+        """The fields as the store writes them."""
+        return {
+            "id": self.id,
+            "function": self.function,
+            "status": self.status,
+            "args": self.args,
+            "payload": self.payload,
+            "result": self.result,
+            "error": self.error,
+            "parent_id": self.parent_id,
+            "master_id": self.master_id,
+            "depth": self.depth,
+            "chain": self.chain,
+            "relationship_id": self.relationship_id,
+            "attempts": self.attempts,
+            "max_retries": self.max_retries,
+            "idempotency_key": self.idempotency_key,
+            "created_at": self.created_at,
+            "started_at": self.started_at,
+            "finished_at": self.finished_at,
+            "run_at": self.run_at,
+        }
+
+    def event(self) -> dict[str, Any]:
+        """What a `task.<status>` event carries (no args or result: those may be large)."""
+        return {
+            "id": self.id,
+            "function": self.function,
+            "status": self.status,
+            "master_id": self.master_id,
+            "parent_id": self.parent_id,
+            "chain": self.chain,
+            "error": self.error["message"] if self.error else None,
+        }
+
+    @classmethod
+    def from_row(cls, row: Any) -> Task:
+        data = dict(row._mapping) if hasattr(row, "_mapping") else dict(row)
+        return cls(**{k: data[k] for k in cls.__dataclass_fields__ if k in data})
