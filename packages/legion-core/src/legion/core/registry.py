@@ -23,9 +23,9 @@ from legion.core.extensions.schema import (
     signature_text,
     validate_args,
 )
+from pydantic import BaseModel
 
 ContextFactory = Callable[["Capability", str | None], Any]
-from pydantic import BaseModel
 
 
 @dataclass

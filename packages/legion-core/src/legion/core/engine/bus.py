@@ -1,6 +1,6 @@
 """The in-process event bus with AMQP topic semantics: `*` matches one word, `#` zero or more.
 
-Full mode swaps this for kombu on a topic exchange; the routing keys and wildcard rules are the same.
+Full mode swaps this for kombu on a topic exchange; routing keys and wildcard rules stay the same.
 """
 
 from __future__ import annotations

@@ -167,7 +167,8 @@ class Engine:
         limit = self.settings.max_payload_bytes
         if size > limit:
             raise UsageError(
-                f"arguments and payload of {function} are {size} bytes, over the {limit}-byte limit",
+                f"arguments and payload of {function} are {size} bytes, "
+                f"over the {limit}-byte limit",
                 hint="raise engine.max_payload_bytes or pass a reference (a URL, a path) instead",
             )
 
