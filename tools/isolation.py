@@ -123,6 +123,7 @@ class Result:
     third_party: int = 0
     passed: int = 0
     failed: int = 0
+    errors: int = 0
     seconds: float = 0.0
     output: str = ""
 
@@ -412,9 +413,8 @@ def _run_tests(ctx: Context, dist: Distribution, python: Path, result: Result) -
     done = run(command, ctx.workspace.root, env, timeout=TEST_TIMEOUT)
     data = json.loads(report.read_text()) if report.is_file() else {}
     stats = data.get("stats", {})
-    result.passed, result.failed = (
-        stats.get("passed", 0),
-        stats.get("failed", 0) + stats.get("error", 0),
+    result.passed, result.failed, result.errors = (
+        stats.get(key, 0) for key in ("passed", "failed", "error")
     )
     result.output = done.stdout
     if data.get("outside"):
@@ -422,13 +422,25 @@ def _run_tests(ctx: Context, dist: Distribution, python: Path, result: Result) -
     elif done.returncode == 5:
         result.reason = "no tests collected"
     elif done.returncode != 0:
-        result.reason = "tests failed" if done.returncode == 1 else f"pytest exit {done.returncode}"
+        result.reason = failure_reason(done.returncode, done.stdout)
     elif not data:
         result.reason = "the import guard did not run"
     elif not data.get("inside"):
         result.reason = "tests imported no legion module from the venv"
     else:
         result.ok = True
+
+
+PYTEST_EXITS = {1: "tests failed", 2: "collection errors", 3: "pytest internal error", 4: "usage"}
+
+
+def failure_reason(returncode: int, output: str) -> str:
+    """A short reason for a failed pytest run; a missing module most likely is an undeclared dep."""
+    reason = PYTEST_EXITS.get(returncode, f"pytest exit {returncode}")
+    missing = sorted(set(re.findall(r"ModuleNotFoundError: No module named '([^']+)'", output)))
+    if missing:
+        reason += f"; missing module {', '.join(missing)} (an undeclared dependency?)"
+    return reason
 
 
 # --- the whole run -----------------------------------------------------------------------------
@@ -519,6 +531,14 @@ class Progress:
             print(line, file=sys.stderr, flush=True)
 
 
+def tally(result: Result) -> str:
+    """The 'tests passed' column: passed, then failures and errors when there are any."""
+    bad = [
+        f"{n} {label}" for n, label in ((result.failed, "failed"), (result.errors, "errors")) if n
+    ]
+    return f"{result.passed}" + (f" ({', '.join(bad)})" if bad else "")
+
+
 def print_table(results: list[Result]) -> None:
     """The final table: package, wheel, deps installed, tests passed, seconds, result."""
     header = ("package", "wheel", "deps installed", "tests passed", "seconds", "result")
@@ -527,7 +547,7 @@ def print_table(results: list[Result]) -> None:
             r.package,
             r.wheel or "-",
             r.deps,
-            f"{r.passed}" + (f" ({r.failed} failed)" if r.failed else ""),
+            tally(r),
             f"{r.seconds:.1f}",
             "ok" if r.ok else f"FAIL: {r.reason}",
         )

@@ -268,7 +268,7 @@ class Workspace:
         try:
             return self.distributions[canonical(name)]
         except KeyError:
-            known = ", ".join(d.name for d in self)
+            known = ", ".join(sorted(d.name for d in self))
             raise WorkspaceError(
                 f"no distribution {name!r} in this workspace; known: {known}"
             ) from None

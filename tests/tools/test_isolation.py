@@ -140,3 +140,11 @@ def test_guard_ignores_portions_outside_the_checkout(tmp_path: Path) -> None:
     (elsewhere / "legion/other/__init__.py").write_text("")
     code, report = run_guard(tmp_path, str(elsewhere), "legion.other")
     assert (code, report["outside"], report["inside"]) == (0, [], [])
+
+
+def test_failure_reason_points_at_undeclared_dependencies() -> None:
+    output = "E   ModuleNotFoundError: No module named 'httpx'\n"
+    assert isolation.failure_reason(2, output) == (
+        "collection errors; missing module httpx (an undeclared dependency?)"
+    )
+    assert isolation.failure_reason(1, "assert 1 == 2") == "tests failed"
