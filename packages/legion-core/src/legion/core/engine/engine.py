@@ -8,7 +8,7 @@ import random
 import threading
 import time
 import traceback
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -131,8 +131,12 @@ class Engine:
         idempotency_key: str | None = None,
         delay: float | None = None,
         chain: str | None = None,
+        result_hook: Callable[[Any], Any] | None = None,
     ) -> Task:
-        """Validate, persist and enqueue a task; a repeated idempotency key returns the first."""
+        """Validate, persist and enqueue a task; a repeated idempotency key returns the first.
+
+        `result_hook` maps the result before follow-ups are evaluated (the stored result stays
+        what the function returned); it lives in memory only and is lost on recovery."""
         if idempotency_key:
             existing = self._find_idempotent(idempotency_key)
             if existing is not None:
@@ -145,6 +149,7 @@ class Engine:
             delay=delay,
             chain=chain,
         )
+        task.result_hook = result_hook
         if idempotency_key:
             self._idempotent[idempotency_key] = task.id
         self._enqueue(task, "submitted")
@@ -325,7 +330,8 @@ class Engine:
         follows = self.relationships.for_trigger(task.function)
         if not follows:
             return
-        items = task.result if isinstance(task.result, list) else [task.result]
+        result = task.result if task.result_hook is None else task.result_hook(task.result)
+        items = result if isinstance(result, list) else [result]
         for follow in follows:
             if follow.chain is not None and task.chain is not None and follow.chain != task.chain:
                 continue
@@ -458,8 +464,15 @@ class Engine:
             done = self._done.setdefault(root, threading.Event())
         return done.wait(timeout)
 
-    def cancel(self, task_id: str) -> Task:
-        """Cancel a queued or delayed task; a running or finished one cannot be cancelled."""
+    def cancel(
+        self, task_id: str, *, status: str = st.CANCELLED, reason: str = "cancelled"
+    ) -> Task:
+        """Cancel a queued or delayed task; a running or finished one cannot be cancelled.
+
+        Housekeeping ends stale tasks the same way with `status=expired`, so a live one never runs.
+        """
+        if status not in (st.CANCELLED, st.EXPIRED):
+            raise ValueError(f"a pending task ends as cancelled or expired, not {status!r}")
         with self._lock:
             task = self._live.get(task_id)
         if task is None:
@@ -472,18 +485,18 @@ class Engine:
                     f"task {task_id} is {task.status}; only queued or delayed "
                     "tasks can be cancelled"
                 )
-            task.status = st.CANCELLED
+            task.status = status
             task.finished_at = time.time()
-            self.store.record(task, "cancelled")
+            self.store.record(task, reason)
             self.store.flush()
             return task
         if task.status not in st.PENDING:
             raise UsageError(
                 f"task {task_id} is {task.status}; only queued or delayed tasks can be cancelled"
             )
-        task.status = st.CANCELLED
+        task.status = status
         task.finished_at = time.time()
-        self.store.record(task, "cancelled")
+        self.store.record(task, reason)
         self._emit(task)
         self._finish(task)
         return task
