@@ -6,6 +6,7 @@ import itertools
 import os
 import random
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -73,6 +74,8 @@ class Task:
     finished_at: float | None = None
     run_at: float | None = None
     call_args: dict[str, Any] | None = field(default=None, repr=False, compare=False)
+    # Not persisted: maps the result before follow-ups see it (a poll actor passes the diff).
+    result_hook: Callable[[Any], Any] | None = field(default=None, repr=False, compare=False)
 
     @property
     def root_id(self) -> str:
