@@ -11,6 +11,7 @@ from legion.core.catalog import Catalog
 from legion.core.context import Context
 from legion.core.engine.engine import Engine
 from legion.core.errors import UsageError
+from legion.core.extensions.components import LITE_COMPONENTS
 from legion.core.logging import logger
 from legion.core.registry import Capability
 from legion.core.settings.model import Settings
@@ -20,8 +21,6 @@ from legion.core.store.relationships import RelationshipStore
 from legion.core.store.tasks import TaskStore
 from sqlalchemy import Engine as Database
 
-# What the lite runtime provides to extensions that declare `requires`.
-LITE_COMPONENTS = frozenset({"data", "cache", "transport"})
 
 
 def ensure_schema(db: Database, settings: Settings) -> None:

@@ -9,6 +9,10 @@ from __future__ import annotations
 from legion.core.settings.model import Settings
 
 
+# What a lite node provides: SQLite store, in-memory cache, in-process transport.
+LITE_COMPONENTS = frozenset({"data", "cache", "transport"})
+
+
 def provided_components(
     settings: Settings, started: frozenset[str] = frozenset()
 ) -> frozenset[str]:

@@ -17,7 +17,7 @@ from legion.core.settings.merge import set_path
 ENV_PREFIX = "LEGION_"
 SYSTEM_DIR = Path("/etc/legionio/settings")
 # Environment variables that are not settings keys (read elsewhere or by tests).
-NON_SETTINGS_ENV = frozenset({"LEGION_SETTINGS_DIRS", "LEGION_REQUIRE_SERVICES"})
+NON_SETTINGS_ENV = frozenset({"LEGION_SETTINGS_DIRS", "LEGION_REQUIRE_SERVICES", "LEGION_DEBUG"})
 
 
 @dataclass(frozen=True)

@@ -77,10 +77,25 @@ def internal_error(_: Request[Any, Any, Any], exc: Exception) -> Response[dict[s
     return Response(failure("internal", "internal server error"), status_code=500)
 
 
-def create_app(catalog: Catalog) -> Litestar:
+def create_app(
+    catalog: Catalog, *, operations: Any = None, control_token: str | None = None
+) -> Litestar:
+    """The REST API; with `operations` and a token it also serves the CLI's control route."""
+    handlers: list[Any] = [health, ready, list_extensions, get_extension]
+    if operations is not None:
+        from legion.app.api.control import rpc
+
+        handlers.append(rpc)
     return Litestar(
-        route_handlers=[health, ready, list_extensions, get_extension],
-        state=State({"catalog": catalog, "started": time.monotonic()}),
+        route_handlers=handlers,
+        state=State(
+            {
+                "catalog": catalog,
+                "started": time.monotonic(),
+                "operations": operations,
+                "control_token": control_token,
+            }
+        ),
         exception_handlers={
             LegionError: legion_error,
             HTTPException: http_error,

@@ -9,12 +9,20 @@ from typing import Any
 
 import click
 from legion.app.cli.lazy import LazyGroup
-from legion.app.cli.options import common_options, reset_state, state
+from legion.app.cli.options import common_options, reset_state
+from legion.app.cli.options import state as current_state
 
 COMMANDS = "legion.app.cli.commands"
 SHARED: dict[str, tuple[str, str]] = {
+    "chain": (f"{COMMANDS}.chain:chain", "Named chains of relationships."),
     "config": (f"{COMMANDS}.config:config", "Show, locate and validate settings."),
+    "graph": (f"{COMMANDS}.graph:graph", "The relationship graph as Mermaid or dot."),
     "lex": (f"{COMMANDS}.lex:lex", "List, inspect and create extensions."),
+    "node": (f"{COMMANDS}.node:node", "Nodes that sent heartbeats."),
+    "relationship": (f"{COMMANDS}.relationship:relationship", "Trigger → action links."),
+    "schedule": (f"{COMMANDS}.schedule:schedule", "Cron and interval schedules."),
+    "status": (f"{COMMANDS}.start:status", "Whether a daemon runs, and what the node holds."),
+    "task": (f"{COMMANDS}.task:task", "Run functions as tasks; inspect and cancel them."),
 }
 LEGION: dict[str, tuple[str, str]] = {
     **SHARED,
@@ -22,7 +30,9 @@ LEGION: dict[str, tuple[str, str]] = {
 }
 LEGIONIO: dict[str, tuple[str, str]] = {
     **SHARED,
+    "db": (f"{COMMANDS}.db:db", "The store's schema migrations."),
     "start": (f"{COMMANDS}.start:start", "Start the engine and its REST API."),
+    "stop": (f"{COMMANDS}.start:stop", "Stop the daemon."),
 }
 CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 
@@ -53,7 +63,7 @@ def _root_options(func: Any) -> Any:
 def _configure(
     config_dirs: tuple[Path, ...], log_format: str | None, log_level: str | None
 ) -> None:
-    s = state()
+    s = current_state()
     s.config_dirs = list(config_dirs)
     s.log_format = log_format
     s.log_level = log_level
@@ -81,9 +91,12 @@ def run(group: click.Group, prog: str, argv: list[str] | None = None) -> int:
     """Run a group; user errors exit 2 with a message, nothing ever ends in a traceback."""
     from legion.core.errors import LegionError
 
-    reset_state()
+    state = reset_state()
     try:
-        group.main(args=argv, prog_name=prog, standalone_mode=False)
+        try:
+            group.main(args=argv, prog_name=prog, standalone_mode=False)
+        finally:
+            state.close()
     except click.exceptions.Exit as exc:
         return exc.exit_code
     except click.exceptions.Abort:

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import click
 
 if TYPE_CHECKING:
+    from legion.app.daemon.client import Client
     from legion.core.catalog import Catalog
     from legion.core.settings import Settings
 
@@ -28,6 +29,7 @@ class CliState:
     overrides: dict[str, Any] = field(default_factory=dict)
     _settings: Settings | None = None
     _catalog: Catalog | None = None
+    _client: Client | None = None
 
     def settings(self) -> Settings:
         if self._settings is None:
@@ -48,11 +50,25 @@ class CliState:
             )
         return self._settings
 
+    def client(self, *, need_engine: bool = False) -> Client:
+        """The running daemon's socket, or an in-process runtime on the same store."""
+        if self._client is None:
+            from legion.app.daemon.client import connect
+
+            self._client = connect(self.settings(), self.catalog, need_engine=need_engine)
+        return self._client
+
+    def close(self) -> None:
+        if self._client is not None:
+            self._client.close()
+            self._client = None
+
     def catalog(self) -> Catalog:
         if self._catalog is None:
             from legion.core.catalog import Catalog
+            from legion.core.extensions.components import LITE_COMPONENTS
 
-            self._catalog = Catalog.load(self.settings())
+            self._catalog = Catalog.load(self.settings(), LITE_COMPONENTS)
         return self._catalog
 
 

@@ -35,7 +35,7 @@ def table(columns: list[str], rows: list[list[Any]], title: str | None = None) -
 
     t = Table(title=title, show_edge=False, header_style="bold")
     for column in columns:
-        t.add_column(column)
+        t.add_column(column, overflow="fold")
     for row in rows:
         t.add_row(*["" if v is None else str(v) for v in row])
     return t

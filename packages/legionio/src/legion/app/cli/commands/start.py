@@ -1,13 +1,18 @@
-"""`legionio start`: the engine in the foreground with its REST API."""
+"""`legionio start|stop|status`: the node in the foreground or as a daemon."""
 
 from __future__ import annotations
 
 import ipaddress
-import socket
+import sys
+from typing import TYPE_CHECKING, Any
 
 import click
 from legion.app.cli.options import common_options, state
+from legion.app.cli.output import emit
 from legion.core.errors import UsageError
+
+if TYPE_CHECKING:
+    from rich.console import Console
 
 
 def is_loopback(host: str) -> bool:
@@ -19,21 +24,15 @@ def is_loopback(host: str) -> bool:
         return False
 
 
-def check_port_free(host: str, port: int) -> None:
-    family = socket.AF_INET6 if ":" in host else socket.AF_INET
-    with socket.socket(family, socket.SOCK_STREAM) as sock:
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        try:
-            sock.bind((host, port))
-        except OSError as exc:
-            raise UsageError(
-                f"cannot listen on {host}:{port}: {exc.strerror}",
-                hint="another process holds the port; pick another with --http-port N",
-            ) from None
-
-
 @click.command()
 @click.option("--lite", is_flag=True, help="Zero infrastructure: in-process broker, cache, SQLite.")
+@click.option(
+    "-d",
+    "--daemon",
+    "background",
+    is_flag=True,
+    help="Run in the background; the CLI then talks to it over a local socket.",
+)
 @click.option("--host", default=None, help="Bind address of the REST API (default: api.host).")
 @click.option(
     "--http-port",
@@ -42,8 +41,8 @@ def check_port_free(host: str, port: int) -> None:
     help="Port of the REST API (default: api.port, 4567).",
 )
 @common_options
-def start(lite: bool, host: str | None, http_port: int | None) -> None:
-    """Start the engine in the foreground, serving the REST API until Ctrl-C."""
+def start(lite: bool, background: bool, host: str | None, http_port: int | None) -> None:
+    """Start the engine with its REST API (foreground until Ctrl-C, or -d for a daemon)."""
     s = state()
     if lite:
         s.overrides["mode"] = "lite"
@@ -52,26 +51,76 @@ def start(lite: bool, host: str | None, http_port: int | None) -> None:
     if http_port:
         s.overrides["api.port"] = http_port
     settings = s.settings()
-    api = settings.api
-    if not is_loopback(api.host):
+    if settings.mode != "lite":
         raise UsageError(
-            f"refusing to serve the API on {api.host}: it is not a loopback address and API "
-            "authentication is not available in this version",
+            "full mode (RabbitMQ, PostgreSQL, Redis) is not available in this version",
+            hint="start with --lite (the default mode) or set LEGION_MODE=lite",
+        )
+    if not is_loopback(settings.api.host):
+        raise UsageError(
+            f"refusing to serve the API on {settings.api.host}: it is not a loopback address and "
+            "API authentication is not available in this version",
             hint="bind to 127.0.0.1 (the default) and put an authenticating proxy in front",
         )
-    check_port_free(api.host, api.port)
+    if background:
+        from legion.app.daemon.process import spawn_background
 
-    import uvicorn
-    from legion.app.api.app import create_app
-    from legion.app.version import banner
-    from legion.core.logging import logger
+        argv = [a for a in sys.argv[1:] if a not in ("-d", "--daemon", "--json")]
+        if "start" not in argv:
+            argv = ["start", *argv]
+        meta = spawn_background(argv, settings)
 
-    catalog = s.catalog()
-    loaded = [r.name for r in catalog.records if r.status == "loaded"]
-    for record in catalog.records:
-        if record.status != "loaded":
-            logger.warning("extension {} {}: {}", record.name, record.status, record.reason)
-    logger.info(banner(settings, loaded, len(catalog.registry)))
-    app = create_app(catalog)
-    uvicorn.run(app, host=api.host, port=api.port, log_level="warning", access_log=False)
-    logger.info("stopped")
+        def human(out: Console) -> None:
+            out.print(
+                f"Legion daemon {meta['pid']} started: {meta['http']} "
+                f"(log: {meta['log']}); `legionio stop` stops it"
+            )
+
+        emit(meta, human)
+        return
+    from legion.app.daemon.process import serve
+
+    serve(settings, s.catalog())
+
+
+@click.command()
+@common_options
+def stop() -> None:
+    """Stop the daemon of this LEGION_HOME, letting running tasks finish."""
+    from legion.app.daemon.process import stop_daemon
+
+    meta = stop_daemon(state().settings())
+    data: dict[str, Any] = {"stopped": meta is not None, "pid": meta["pid"] if meta else None}
+
+    def human(out: Console) -> None:
+        out.print(f"stopped daemon {data['pid']}" if meta else "no daemon was running")
+
+    emit(data, human)
+
+
+@click.command()
+@common_options
+def status() -> None:
+    """Whether a daemon runs on this LEGION_HOME, and what the node holds."""
+    from legion.app.daemon.files import DaemonFiles
+
+    s = state()
+    settings = s.settings()
+    meta = DaemonFiles(settings.home).running()
+    data: dict[str, Any] = {"daemon": meta, "home": str(settings.home)}
+    data["node"] = s.client().call("status")
+
+    def human(out: Console) -> None:
+        if meta:
+            out.print(f"daemon [green]running[/] (pid {meta['pid']}, {meta['http']})")
+        else:
+            out.print("daemon [yellow]not running[/] (commands run in-process)")
+        node = data["node"]
+        tasks = ", ".join(f"{k}: {v}" for k, v in node["tasks"].items()) or "none"
+        out.print(f"home: {data['home']}  mode: {node['mode']}  tasks: {tasks}")
+        out.print(
+            f"extensions: {len(node['extensions'])}  functions: {node['functions']}  "
+            f"relationships: {node['relationships']}"
+        )
+
+    emit(data, human)

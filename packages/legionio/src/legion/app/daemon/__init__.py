@@ -1,0 +1,1 @@
+"""The daemon: its files (pid, socket, token), its process, and how the CLI reaches it."""

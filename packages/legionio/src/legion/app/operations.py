@@ -1,0 +1,233 @@
+"""Every engine operation the CLI, the control socket and the REST API offer, in one place.
+
+Each method takes and returns JSON-ready values, so the same call works in-process or over the
+daemon's socket.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from legion.core.engine import task as st
+from legion.core.engine.task import Task
+from legion.core.errors import LegionError, NotFoundError, UsageError
+from legion.core.runtime import Runtime
+
+
+def task_view(task: Task) -> dict[str, Any]:
+    return {
+        "task_id": task.id,
+        "function": task.function,
+        "status": task.status,
+        "args": task.args,
+        "payload": task.payload,
+        "result": task.result,
+        "error": task.error,
+        "parent_id": task.parent_id,
+        "master_id": task.master_id,
+        "depth": task.depth,
+        "chain": task.chain,
+        "relationship_id": task.relationship_id,
+        "attempts": task.attempts,
+        "created_at": task.created_at,
+        "started_at": task.started_at,
+        "finished_at": task.finished_at,
+        "run_at": task.run_at,
+    }
+
+
+def run_view(task: Task) -> dict[str, Any]:
+    return {"task_id": task.id, "status": task.status, "result": task.result, "error": task.error}
+
+
+class Operations:
+    """Operations over one runtime; `engine_running` says whether its workers run here."""
+
+    def __init__(self, runtime: Runtime, *, engine_running: bool) -> None:
+        self.runtime = runtime
+        self.engine_running = engine_running
+
+    def call(self, op: str, params: dict[str, Any]) -> Any:
+        method = getattr(self, "op_" + op.replace(".", "_"), None)
+        if method is None:
+            raise UsageError(f"unknown operation {op!r}")
+        return method(**params)
+
+    # -- tasks --------------------------------------------------------------------------------
+    def op_task_run(
+        self,
+        function: str,
+        args: dict[str, Any] | None = None,
+        payload: dict[str, Any] | None = None,
+        wait: bool = False,
+        timeout: float = 60.0,
+        idempotency_key: str | None = None,
+        remote: bool = True,
+    ) -> dict[str, Any]:
+        engine = self.runtime.engine
+        cap = engine.capability(function)
+        if remote and not cap.options.remote_invocable:
+            raise UsageError(
+                f"{function} is not remotely invocable",
+                hint="it can only be triggered inside the node (by an actor or a chain)",
+            )
+        if not self.engine_running:
+            # No workers here: persist it queued for the next daemon to run.
+            task = engine.prepare(function, args, payload=payload, idempotency_key=idempotency_key)
+            existing = (
+                self.runtime.tasks.find_idempotent(idempotency_key) if idempotency_key else None
+            )
+            if existing is not None:
+                return run_view(existing)
+            self.runtime.tasks.insert_now(task, "submitted (no daemon running: queued)")
+            return run_view(task)
+        task = engine.submit(function, args, payload=payload, idempotency_key=idempotency_key)
+        if wait and not engine.wait(task.id, timeout):
+            current = engine.get(task.id) or task
+            view = run_view(current)
+            view["error"] = {
+                "type": "Timeout",
+                "message": f"not finished after {timeout}s; "
+                f"it goes on (see `legion task show {task.id}`)",
+            }
+            return view
+        if wait:
+            self.runtime.tasks.flush()
+            return run_view(engine.get(task.id) or task)
+        return run_view(task)
+
+    def op_task_list(
+        self,
+        status: str | None = None,
+        function: str | None = None,
+        limit: int = 50,
+        offset: int = 0,
+    ) -> dict[str, Any]:
+        if status is not None and status not in st.STATUSES:
+            raise UsageError(f"unknown status {status!r}; one of: {', '.join(st.STATUSES)}")
+        tasks, total = self.runtime.tasks.list(
+            status=status, function=function, limit=limit, offset=offset
+        )
+        return {
+            "tasks": [task_view(t) for t in tasks],
+            "total": total,
+            "limit": limit,
+            "offset": offset,
+            "has_more": offset + len(tasks) < total,
+        }
+
+    def _task(self, task_id: str) -> Task:
+        task = self.runtime.engine.get(task_id) if self.engine_running else None
+        task = task or self.runtime.tasks.get(task_id)
+        if task is None:
+            raise NotFoundError(f"no task with id {task_id}", hint="`legion task list` shows tasks")
+        return task
+
+    def op_task_show(self, task_id: str) -> dict[str, Any]:
+        task = self._task(task_id)
+        view = task_view(task)
+        view["children"] = [
+            {"task_id": c.id, "function": c.function, "status": c.status}
+            for c in self.runtime.tasks.children(task.id)
+        ]
+        view["log"] = self.runtime.tasks.logs(task.id)
+        return view
+
+    def op_task_logs(self, task_id: str) -> list[dict[str, Any]]:
+        self._task(task_id)
+        return self.runtime.tasks.logs(task_id)
+
+    def op_task_cancel(self, task_id: str) -> dict[str, Any]:
+        return task_view(self.runtime.engine.cancel(task_id))
+
+    # -- relationships and chains -------------------------------------------------------------
+    def op_relationship_create(
+        self,
+        trigger: str,
+        action: str,
+        conditions: dict[str, Any] | None = None,
+        transformation: str | None = None,
+        engine: str = "jinja",
+        delay: float = 0.0,
+        chain: str | None = None,
+        name: str | None = None,
+    ) -> dict[str, Any]:
+        row = self.runtime.relationships.create(
+            self.runtime.catalog.registry,
+            trigger=trigger,
+            action=action,
+            conditions=conditions,
+            transformation=transformation,
+            engine=engine,
+            delay=delay,
+            chain=chain,
+            name=name,
+        )
+        self.runtime.reload_relationships()
+        return row.model_dump()
+
+    def op_relationship_list(self, chain: str | None = None) -> list[dict[str, Any]]:
+        return [r.model_dump() for r in self.runtime.relationships.list(chain=chain)]
+
+    def op_relationship_show(self, relationship_id: int) -> dict[str, Any]:
+        return self.runtime.relationships.get(relationship_id).model_dump()
+
+    def op_relationship_delete(self, relationship_id: int) -> dict[str, Any]:
+        self.runtime.relationships.delete(relationship_id)
+        self.runtime.reload_relationships()
+        return {"deleted": relationship_id}
+
+    def op_relationship_activate(self, relationship_id: int, active: bool) -> dict[str, Any]:
+        row = self.runtime.relationships.set_active(relationship_id, active)
+        self.runtime.reload_relationships()
+        return row.model_dump()
+
+    def op_chain_create(self, name: str, description: str | None = None) -> dict[str, Any]:
+        return self.runtime.relationships.create_chain(name, description).model_dump()
+
+    def op_chain_list(self) -> list[dict[str, Any]]:
+        rels = self.runtime.relationships.list()
+        return [
+            {**c.model_dump(), "relationships": sum(1 for r in rels if r.chain == c.name)}
+            for c in self.runtime.relationships.chains()
+        ]
+
+    def op_chain_show(self, name: str) -> dict[str, Any]:
+        chain = self.runtime.relationships.chain(name).model_dump()
+        chain["relationships"] = [r.model_dump() for r in self.runtime.relationships.list(name)]
+        return chain
+
+    def op_chain_delete(self, name: str) -> dict[str, Any]:
+        removed = self.runtime.relationships.delete_chain(name)
+        self.runtime.reload_relationships()
+        return {"deleted": name, "relationships_deleted": removed}
+
+    # -- functions and status -----------------------------------------------------------------
+    def op_function_call(self, function: str, args: dict[str, Any] | None = None) -> Any:
+        """Call a capability synchronously (management functions like scheduler.schedule.add)."""
+        cap = self.runtime.catalog.registry.get(function)
+        result = cap.call(cap.validate(args or {}))
+        json.dumps(result, default=str)
+        return result
+
+    def op_status(self) -> dict[str, Any]:
+        counts: dict[str, int] = {}
+        for status in st.STATUSES:
+            _, total = self.runtime.tasks.list(status=status, limit=1)
+            if total:
+                counts[status] = total
+        records = self.runtime.catalog.records
+        return {
+            "mode": self.runtime.settings.mode,
+            "engine_running": self.engine_running,
+            "workers": self.runtime.settings.engine.workers,
+            "tasks": counts,
+            "relationships": len(self.runtime.engine.relationships),
+            "extensions": {r.name: r.status for r in records},
+            "functions": len(self.runtime.catalog.registry),
+        }
+
+
+def error_payload(exc: LegionError) -> dict[str, Any]:
+    return {"error": exc.to_dict()}
