@@ -11,25 +11,8 @@ from typing import Any
 from legion.core.conditions import facts
 from legion.core.conditions.facts import MISSING
 from legion.core.conditions.operators import Operator
-from legion.core.conditions.registry import lookup
+from legion.core.conditions.registry import lookup, operator_failed
 from legion.core.conditions.validate import GROUPS, InvalidConditions, validate
-from legion.core.logging import logger
-
-_reported: set[str] = set()
-
-
-def _operator_failed(name: str, path: str, exc: Exception) -> bool:
-    """A raising operator makes its rule false; say so once per operator, not per evaluation."""
-    if name not in _reported:
-        _reported.add(name)
-        logger.opt(exception=exc).warning(
-            "operator {!r} raised at {}: {}: {}; such rules count as false",
-            name,
-            path,
-            type(exc).__name__,
-            exc,
-        )
-    return False
 
 
 class _Rule:
@@ -72,7 +55,7 @@ class _BinaryRule(_Rule):
         try:
             return self.func(actual, self.expected) is True
         except Exception as exc:
-            return _operator_failed(self.name, self.path, exc)
+            return operator_failed(self.name, self.path, exc)
 
 
 class _UnaryRule(_Rule):
@@ -85,7 +68,7 @@ class _UnaryRule(_Rule):
         try:
             return self.func(actual) is True
         except Exception as exc:
-            return _operator_failed(self.name, self.path, exc)
+            return operator_failed(self.name, self.path, exc)
 
 
 class _Group:

@@ -22,6 +22,8 @@ from legion.core.logging import logger
 
 GROUP = "legion.operators"
 
+_failed: set[str] = set()
+
 
 def lookup(name: str) -> Operator | None:
     """The operator called `name`, or None if neither built in nor installed."""
@@ -39,6 +41,21 @@ def operator_names() -> list[str]:
 def clear_cache() -> None:
     """Forget the plugin scan, e.g. after installing an operator package into this process."""
     _plugins.cache_clear()
+    _failed.clear()
+
+
+def operator_failed(name: str, path: str, exc: Exception) -> bool:
+    """A raising operator makes its rule false; say so once per operator, not per evaluation."""
+    if name not in _failed:
+        _failed.add(name)
+        logger.opt(exception=exc).warning(
+            "operator {!r} raised at {}: {}: {}; such rules count as false",
+            name,
+            path,
+            type(exc).__name__,
+            exc,
+        )
+    return False
 
 
 @functools.cache
