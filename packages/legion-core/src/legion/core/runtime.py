@@ -22,7 +22,6 @@ from legion.core.store.tasks import TaskStore
 from sqlalchemy import Engine as Database
 
 
-
 def ensure_schema(db: Database, settings: Settings) -> None:
     """Create a new database; upgrade an old SQLite one; otherwise say exactly what to run."""
     state = migrate.schema_state(db)

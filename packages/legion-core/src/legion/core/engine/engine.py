@@ -104,7 +104,7 @@ class Engine:
         """Validate and build a root task without running it (the CLI persists it as queued)."""
         cap = self.capability(function)
         valid = cap.validate(args or {})
-        self._check_size(function, args or {}, payload)
+        args_json = self._check_size(function, args or {}, payload)
         if delay is not None and delay < 0:
             raise UsageError(f"delay must be >= 0 seconds, got {delay}")
         # Persist what the caller sent (JSON); call with the validated, coerced values.
@@ -117,6 +117,7 @@ class Engine:
             max_retries=self._policy(function, cap).retries,
         )
         task.call_args = valid
+        task.args_json = args_json
         if delay:
             task.status = st.DELAYED
             task.run_at = time.time() + delay
@@ -164,11 +165,14 @@ class Engine:
             self._idempotent[key] = found.id
         return found
 
-    def _check_size(self, function: str, args: Mapping[str, Any], payload: Any) -> None:
+    def _check_size(self, function: str, args: Mapping[str, Any], payload: Any) -> str:
+        """The arguments as JSON, after checking arguments and payload fit the size limit."""
         try:
-            size = len(json.dumps([args, payload], default=str))
+            args_json = json.dumps(args) if args else "{}"
+            payload_size = len(json.dumps(payload)) if payload is not None else 0
         except (TypeError, ValueError) as exc:
             raise UsageError(f"arguments of {function} are not JSON: {exc}") from None
+        size = len(args_json) + payload_size
         limit = self.settings.max_payload_bytes
         if size > limit:
             raise UsageError(
@@ -176,6 +180,7 @@ class Engine:
                 f"over the {limit}-byte limit",
                 hint="raise engine.max_payload_bytes or pass a reference (a URL, a path) instead",
             )
+        return args_json
 
     def _track(self, task: Task) -> None:
         root = task.root_id
@@ -229,7 +234,7 @@ class Engine:
             finally:
                 if token:
                     self._watchdog.disarm(token)
-            json.dumps(result)
+            result_json = "null" if result is None else json.dumps(result)
         except ValidationFailed as exc:
             self._fail(
                 task,
@@ -256,6 +261,7 @@ class Engine:
             self._failed_attempt(task, exc, policy)
             return
         task.result = result
+        task.result_json = result_json
         task.status = st.COMPLETED
         task.finished_at = time.time()
         self.store.record(task)

@@ -74,6 +74,9 @@ class Task:
     finished_at: float | None = None
     run_at: float | None = None
     call_args: dict[str, Any] | None = field(default=None, repr=False, compare=False)
+    # JSON text already produced while validating, reused by the store instead of encoding twice.
+    args_json: str | None = field(default=None, repr=False, compare=False)
+    result_json: str | None = field(default=None, repr=False, compare=False)
     # Not persisted: maps the result before follow-ups see it (a poll actor passes the diff).
     result_hook: Callable[[Any], Any] | None = field(default=None, repr=False, compare=False)
 

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from legion.core.settings.model import Settings
 
-
 # What a lite node provides: SQLite store, in-memory cache, in-process transport.
 LITE_COMPONENTS = frozenset({"data", "cache", "transport"})
 

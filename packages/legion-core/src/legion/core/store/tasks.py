@@ -3,6 +3,7 @@ microseconds instead of a transaction each; reads flush first, so they never see
 
 from __future__ import annotations
 
+import json
 import threading
 import time
 from collections import deque
@@ -13,57 +14,77 @@ from legion.core.engine.task import FINAL, Task
 from legion.core.logging import logger
 from legion.core.store.models import TaskLogRow, TaskRow
 from sqlalchemy import Engine, Table, delete, func, insert, or_, select, update
-from sqlalchemy.dialects import mysql, postgresql, sqlite
 
 TASKS: Table = TaskRow.__table__  # type: ignore[attr-defined]
 LOGS: Table = TaskLogRow.__table__  # type: ignore[attr-defined]
 COLUMNS = [c.name for c in TASKS.columns]
+JSON_COLUMNS = ("args", "payload", "result", "error")
 
 
-def upsert_statement(engine: Engine) -> Any:
-    """INSERT … ON CONFLICT(id) DO UPDATE in the dialect of the database."""
+def upsert_sql(dialect: str, paramstyle: str) -> tuple[str, str]:
+    """Hand-written INSERT … ON CONFLICT (the hot path skips SQLAlchemy's per-row work)."""
+    mark = "?" if paramstyle == "qmark" else "%s"
+    names = ", ".join(COLUMNS)
+    marks = ", ".join(mark for _ in COLUMNS)
     updatable = [c for c in COLUMNS if c not in ("id", "created_at")]
-    name = engine.dialect.name
-    if name == "sqlite":
-        stmt = sqlite.insert(TASKS)
-        return stmt.on_conflict_do_update(
-            index_elements=["id"], set_={c: stmt.excluded[c] for c in updatable}
-        )
-    if name == "postgresql":
-        pstmt = postgresql.insert(TASKS)
-        return pstmt.on_conflict_do_update(
-            index_elements=["id"], set_={c: pstmt.excluded[c] for c in updatable}
-        )
-    if name in ("mysql", "mariadb"):
-        mstmt = mysql.insert(TASKS)
-        return mstmt.on_duplicate_key_update({c: mstmt.inserted[c] for c in updatable})
-    raise NotImplementedError(f"no upsert for database dialect {name!r}")
+    if dialect in ("sqlite", "postgresql"):
+        sets = ", ".join(f"{c} = excluded.{c}" for c in updatable)
+        tasks = f"INSERT INTO tasks ({names}) VALUES ({marks}) ON CONFLICT (id) DO UPDATE SET "
+        tasks += sets
+    elif dialect in ("mysql", "mariadb"):
+        sets = ", ".join(f"{c} = VALUES({c})" for c in updatable)
+        tasks = f"INSERT INTO tasks ({names}) VALUES ({marks}) ON DUPLICATE KEY UPDATE {sets}"
+    else:
+        raise NotImplementedError(f"no upsert for database dialect {dialect!r}")
+    logs = "INSERT INTO task_logs (task_id, at, status, message) VALUES "
+    logs += f"({mark}, {mark}, {mark}, {mark})"
+    return tasks, logs
+
+
+def _json(value: Any) -> str | None:
+    return None if value is None else json.dumps(value, default=str)
+
+
+def row_tuple(task: Task) -> tuple[Any, ...]:
+    """The task as the store writes it, in COLUMNS order; reuses JSON the engine already made."""
+    return (
+        task.id, task.function, task.status,
+        task.args_json if task.args_json is not None else _json(task.args),
+        _json(task.payload),
+        task.result_json if task.result_json is not None else _json(task.result),
+        _json(task.error),
+        task.parent_id, task.master_id, task.depth, task.chain, task.relationship_id,
+        task.attempts, task.max_retries, task.idempotency_key, task.created_at,
+        task.started_at, task.finished_at, task.run_at,
+    )
 
 
 class TaskStore:
-    """Tasks and their logs. `record` queues a snapshot; a writer thread batches them."""
+    """Tasks and their logs. `record` notes a change; a writer thread batches the writes."""
 
     def __init__(self, engine: Engine, flush_interval: float = 0.005) -> None:
         self.engine = engine
         self.flush_interval = flush_interval
-        self._rows: deque[dict[str, Any]] = deque()
-        self._logs: deque[dict[str, Any]] = deque()
+        self._tasks: deque[Task] = deque()
+        self._logs: deque[tuple[str, float, str, str | None]] = deque()
         self._flush_lock = threading.Lock()
         self._wake = threading.Event()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
-        self._upsert = upsert_statement(engine)
+        self._tasks_sql, self._logs_sql = upsert_sql(engine.dialect.name, engine.dialect.paramstyle)
 
     # -- write path ---------------------------------------------------------------------------
     def record(self, task: Task, message: str | None = None) -> None:
-        """Queue the task's current state and a log line; written within `flush_interval`."""
-        self._rows.append(task.row())
-        self._logs.append(
-            {"task_id": task.id, "at": time.time(), "status": task.status, "message": message}
-        )
+        """Note a change of `task` and its log line; both are written within `flush_interval`.
+
+        The task itself is queued, not a copy: the writer stores its latest state, and since
+        every change is recorded, the last write of a batch is always the task's final state."""
+        self._tasks.append(task)
+        self._logs.append((task.id, time.time(), task.status, message))
 
     def start(self) -> None:
         if self._thread is None:
+            self._stop.clear()
             self._thread = threading.Thread(
                 target=self._run, name="legion-task-writer", daemon=True
             )
@@ -87,35 +108,37 @@ class TaskStore:
                 logger.opt(exception=True).error("writing tasks to the store failed; will retry")
                 time.sleep(min(1.0, self.flush_interval * 10))
 
+    @property
+    def backlog(self) -> int:
+        """Changes recorded but not written yet."""
+        return len(self._tasks)
+
     def flush(self) -> int:
-        """Write every queued snapshot now; returns how many task rows were written."""
+        """Write every recorded change now; returns how many task rows were written."""
         with self._flush_lock:
-            rows: dict[str, dict[str, Any]] = {}
-            while self._rows:
-                row = self._rows.popleft()
-                rows[row["id"]] = row  # the latest snapshot of a task wins
-            logs = []
-            while self._logs:
-                logs.append(self._logs.popleft())
-            if not rows and not logs:
+            latest: dict[str, Task] = {}
+            tasks, logs = self._tasks, self._logs
+            while tasks:
+                task = tasks.popleft()
+                latest[task.id] = task
+            lines = []
+            while logs:
+                lines.append(logs.popleft())
+            if not latest and not lines:
                 return 0
+            rows = [row_tuple(task) for task in latest.values()]
             try:
                 with self.engine.begin() as conn:
                     if rows:
-                        conn.execute(self._upsert, list(rows.values()))
-                    if logs:
-                        conn.execute(insert(LOGS), logs)
+                        conn.exec_driver_sql(self._tasks_sql, rows)
+                    if lines:
+                        conn.exec_driver_sql(self._logs_sql, lines)
             except Exception:
-                # Put them back in order so nothing is lost; the writer retries.
-                self._rows.extendleft(reversed(list(rows.values())))
-                self._logs.extendleft(reversed(logs))
+                # Put them back so nothing is lost; the writer retries.
+                tasks.extendleft(reversed(list(latest.values())))
+                logs.extendleft(reversed(lines))
                 raise
             return len(rows)
-
-    def insert_now(self, task: Task, message: str | None = None) -> None:
-        """Write one task synchronously (no writer running: the CLI without a daemon)."""
-        self.record(task, message)
-        self.flush()
 
     # -- reads --------------------------------------------------------------------------------
     def get(self, task_id: str) -> Task | None:
