@@ -195,7 +195,7 @@ def test_undefined_variable_is_named_with_the_variables_available() -> None:
 def test_missing_index_and_attribute_of_a_scalar_are_named() -> None:
     with pytest.raises(TransformationError, match="index 5 is out of range for a list of 2"):
         render('{"x": {{ results.items[5] }}}', context(items=[1, 2]))
-    with pytest.raises(TransformationError, match="a int value has no attribute 'y'"):
+    with pytest.raises(TransformationError, match="a value of type int has no attribute 'y'"):
         render('{"x": {{ results.n.y }}}', context(n=1))
 
 

@@ -10,6 +10,9 @@ or one follow-up per object of a list. Two engines:
   bounded (see `limits`: `range()` is capped at 100,000 items per render, like Jinja's sandbox).
 - `jsonpath`: an expression such as `$.results` or `$.results.items[*]`.
 
+An empty list is a valid output: no follow-up. A JSONPath matching nothing is an error, so a
+typo never silently ends a chain; select the list itself (`$.results.items`) to allow none.
+
 Compile once with `compile_transformation` (errors surface when the relationship is created);
 the compiled `Transformation` is immutable and safe to render from many threads.
 """
@@ -40,15 +43,24 @@ __all__ = [
 ENGINES = ("jinja", "jsonpath")
 
 
-@lru_cache(maxsize=1024)
 def compile_transformation(text: str, engine: str = "jinja") -> Transformation:
-    """Compile `text` for `engine`; raises `TransformationError` with the line of a syntax error."""
-    if engine not in ENGINES:
+    """Compile `text` for `engine`; raises `TransformationError` with the line of a syntax error.
+
+    Compiled transformations are immutable, so recent ones are shared from a small cache.
+    """
+    if not isinstance(engine, str) or engine not in ENGINES:
         raise TransformationError(
             f"unknown transformation engine {engine!r}", hint=f"engines: {', '.join(ENGINES)}"
         )
-    if not isinstance(text, str) or not text.strip():
+    if not isinstance(text, str):
+        raise TransformationError(f"a transformation is text, not {type(text).__name__}")
+    if not text.strip():
         raise TransformationError(f"the {engine} transformation is empty")
+    return _compile(text, engine)
+
+
+@lru_cache(maxsize=1024)
+def _compile(text: str, engine: str) -> Transformation:
     if engine == "jsonpath":
         from legion.core.transformations.jsonpath import compile_jsonpath
 

@@ -6,7 +6,6 @@ generated function directly and stops the output as soon as it passes the size l
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from itertools import islice
@@ -20,7 +19,7 @@ from legion.core.transformations import limits, output
 from legion.core.transformations.base import Transformation, check_max_bytes
 from legion.core.transformations.errors import TransformationError
 from legion.core.transformations.limits import DEFAULT_MAX_BYTES, LimitExceeded
-from legion.core.transformations.sandbox import ENVIRONMENT, UNDEFINED_VARIABLE
+from legion.core.transformations.sandbox import ENVIRONMENT, UNDEFINED_VARIABLE_RE
 
 _SOURCE = "the template"
 _BATCH = 32  # output chunks rendered between two size checks; each chunk is itself bounded
@@ -34,9 +33,6 @@ _LOADING_TAGS = {
     nodes.FromImport: "from ... import",
     nodes.Extends: "extends",
 }
-_UNDEFINED_VARIABLE = re.compile(
-    "^" + re.escape(UNDEFINED_VARIABLE).replace(r"\{name!r\}", "'(?P<name>.*)'") + "$"
-)
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,7 +86,7 @@ class JinjaTransformation(Transformation):
             message = str(exc)
         elif isinstance(exc, UndefinedError):
             message = str(exc)
-            match = _UNDEFINED_VARIABLE.match(message)
+            match = UNDEFINED_VARIABLE_RE.match(message)
             if match:
                 message += output.close_match(match["name"], context)
                 hint = f"the variables are {', '.join(sorted(map(str, context)))}"

@@ -17,7 +17,7 @@ from __future__ import annotations
 import re
 import string
 from collections.abc import Mapping
-from contextvars import ContextVar
+from contextvars import ContextVar, Token
 from dataclasses import dataclass
 from types import BuiltinMethodType
 from typing import Any
@@ -65,12 +65,12 @@ def current_budget() -> Budget:
     return budget if budget is not None else Budget(DEFAULT_MAX_BYTES)
 
 
-def start(max_bytes: int) -> Any:
+def start(max_bytes: int) -> Token[Budget | None]:
     """Open a budget for one render; pass the returned token to `finish`."""
     return _BUDGET.set(Budget(max_bytes))
 
 
-def finish(token: Any) -> None:
+def finish(token: Token[Budget | None]) -> None:
     _BUDGET.reset(token)
 
 

@@ -33,7 +33,7 @@ def _default(value: Any) -> Any:
     dump = getattr(value, "model_dump", None)  # pydantic models
     if callable(dump):
         return dump(mode="json")
-    raise TypeError(f"a {type(value).__name__} value cannot be encoded as JSON")
+    raise TypeError(f"a value of type {type(value).__name__} cannot be encoded as JSON")
 
 
 _ENCODER = json.JSONEncoder(
@@ -124,7 +124,7 @@ def describe(value: Any) -> str:
         return f"a list of {len(value)} items"
     if isinstance(value, dict):
         return "an object"
-    return f"a {type(value).__name__}"
+    return f"a value of type {type(value).__name__}"
 
 
 def as_arguments(value: Any, source: str, hint: str | None = None) -> Arguments:

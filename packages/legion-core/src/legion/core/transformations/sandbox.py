@@ -9,6 +9,7 @@ key, not `dict.items`) and spends from the per-render budget of `limits`.
 from __future__ import annotations
 
 import difflib
+import re
 from collections.abc import Callable, Mapping
 from typing import Any, NoReturn
 
@@ -22,6 +23,7 @@ from legion.core.transformations.limits import LimitExceeded
 from legion.core.transformations.output import to_json
 
 UNDEFINED_VARIABLE = "variable {name!r} is undefined"
+UNDEFINED_VARIABLE_RE = re.compile(r"^variable '(?P<name>[^']*)' is undefined$")
 
 
 class RefuseAllLoader(BaseLoader):
@@ -54,7 +56,7 @@ class StrictJsonUndefined(StrictUndefined):
             return f"{message}; the object is empty"
         if isinstance(obj, (list, tuple)) and isinstance(name, int):
             return f"index {name} is out of range for a list of {len(obj)} items"
-        return f"a {type(obj).__name__} value has no attribute {name!r}"
+        return f"a value of type {type(obj).__name__} has no attribute {name!r}"
 
 
 class BoundedNamespace(Namespace):
@@ -145,8 +147,8 @@ class TransformationEnvironment(ImmutableSandboxedEnvironment):
 
     def unsafe_undefined(self, obj: Any, attribute: str) -> Undefined:
         return self.undefined(
-            f"the template tried to access {attribute!r} of a {type(obj).__name__} value,"
-            " which the sandbox forbids",
+            f"the template tried to access {attribute!r} (on a value of type"
+            f" {type(obj).__name__}), which the sandbox forbids",
             name=attribute,
             obj=obj,
             exc=SecurityError,
