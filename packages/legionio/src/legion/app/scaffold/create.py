@@ -12,6 +12,7 @@ from legion.app.scaffold.files import CreatedFiles, FilePlan
 from legion.app.scaffold.imports import from_import
 from legion.app.scaffold.names import class_prefix, distribution_name, validate
 from legion.app.scaffold.render import render_group
+from legion.app.scaffold.workspace import placement
 from legion.core.errors import UsageError
 
 TEMPLATES: tuple[str, ...] = ("basic", "scheduled-task", "service-integration")
@@ -49,9 +50,10 @@ def core_requirement() -> str:
     return f"legion-core>={major}.{minor},<{upper}"
 
 
-def template_context(name: str, template: str) -> dict[str, Any]:
+def template_context(name: str, template: str, root: Path) -> dict[str, Any]:
     spec = SPECS[template]
     dist = distribution_name(name)
+    where = placement(root)
     return {
         "name": name,
         "dist": dist,
@@ -60,6 +62,8 @@ def template_context(name: str, template: str) -> dict[str, Any]:
         "description": spec.description.format(name=name, dist=dist),
         "dependencies": [core_requirement(), *spec.dependencies],
         "addresses": [f"{name}.{name}.{function}" for function in spec.functions],
+        "in_workspace": where.in_workspace,
+        "pants_path": str(where.rel) if where.rel is not None else f"extensions/{dist}",
         "from_import": from_import,
     }
 
@@ -87,7 +91,7 @@ def create_extension(
         )
     name = validate(name, "extension")
     root = target_root(name, path)
-    context = template_context(name, template)
+    context = template_context(name, template, root)
     placeholders = {"_name_": name}
     rendered = {
         **render_group("common", context, placeholders),
