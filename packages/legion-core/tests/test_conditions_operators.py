@@ -16,7 +16,7 @@ def check(operator: str, actual: Any, value: Any = NO_VALUE) -> bool:
     return evaluate({"all": [rule]}, payload)
 
 
-BINARY_CASES = [
+BINARY_CASES: list[tuple[str, Any, Any, bool]] = [
     # equal: numbers by value, kinds must match, deep for containers
     ("equal", 200, 200, True),
     ("equal", 1, 1.0, True),
@@ -125,7 +125,7 @@ def test_binary_operator(operator: str, actual: Any, value: Any, result: bool) -
     assert check(operator, actual, value) is result
 
 
-UNARY_CASES = [
+UNARY_CASES: list[tuple[str, Any, bool]] = [
     ("nil", None, True),
     ("nil", 0, False),
     ("nil", "", False),
