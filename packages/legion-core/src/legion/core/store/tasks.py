@@ -140,6 +140,11 @@ class TaskStore:
                 raise
             return len(rows)
 
+    def insert_now(self, task: Task, message: str | None = None) -> None:
+        """Write one task synchronously (no node running: the CLI queues it for the next one)."""
+        self.record(task, message)
+        self.flush()
+
     # -- reads --------------------------------------------------------------------------------
     def get(self, task_id: str) -> Task | None:
         self.flush()

@@ -1,0 +1,122 @@
+"""The engine behaviour suite: written once, run against every backend in BACKENDS.
+
+Lite mode (SQLite, in-process plane) is the only backend today; full mode adds its own factory
+here and reruns the same tests unchanged.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+import types
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from legion.core.catalog import Catalog
+from legion.core.context import Context
+from legion.core.registry import CapabilityRegistry
+from legion.core.runtime import Runtime
+from legion.core.sdk import Extension, capability
+from legion.core.settings import load_settings
+
+CALLS: dict[str, int] = {}
+STARTED: dict[str, float] = {}
+LOCK = threading.Lock()
+
+
+def build_runner() -> types.ModuleType:
+    mod = types.ModuleType("legion.extensions.t.runners.fn")
+
+    def noop() -> None:
+        return None
+
+    def echo(value: Any = None) -> dict[str, Any]:
+        return {"value": value}
+
+    def add(a: int, b: int = 0) -> dict[str, int]:
+        return {"sum": a + b}
+
+    def listy(n: int) -> list[dict[str, int]]:
+        return [{"value": i} for i in range(n)]
+
+    def flaky(key: str, failures: int) -> dict[str, int]:
+        with LOCK:
+            CALLS[key] = CALLS.get(key, 0) + 1
+            count = CALLS[key]
+        if count <= failures:
+            raise RuntimeError(f"failure {count} of {key}")
+        return {"calls": count}
+
+    @capability(retries=3)
+    def flaky_retried(key: str, failures: int) -> dict[str, int]:
+        return flaky(key, failures)
+
+    @capability(timeout=0.3)
+    def sleepy(seconds: float) -> str:
+        end = time.monotonic() + seconds
+        while time.monotonic() < end:  # Python code, so the time limit can interrupt it
+            time.sleep(0.01)
+        return "woke"
+
+    def mark(key: str) -> str:
+        STARTED[key] = time.time()
+        return key
+
+    def nonjson() -> object:
+        return object()
+
+    def whoami(ctx: Context) -> dict[str, Any]:
+        return {
+            "extension": ctx.extension,
+            "task_id": ctx.task_id,
+            "greeting": ctx.settings["greeting"],
+        }
+
+    for fn in (noop, echo, add, listy, flaky, flaky_retried, sleepy, mark, nonjson, whoami):
+        fn.__module__ = mod.__name__
+        setattr(mod, fn.__name__, fn)
+    return mod
+
+
+EXTENSION = Extension(
+    name="t", version="1.0", runners=[build_runner()], settings={"greeting": "hi"}
+)
+
+
+def lite_runtime(home: Path, **overrides: Any) -> Runtime:
+    settings = load_settings(
+        overrides={"engine.retry_backoff": 0.01, **overrides},
+        env={"LEGION_HOME": str(home), "LEGION_SETTINGS_DIRS": str(home / "none")},
+    )
+    registry = CapabilityRegistry()
+    registry.add(EXTENSION)
+    return Runtime.open(settings, Catalog(settings, [], registry))
+
+
+BACKENDS: dict[str, Callable[..., Runtime]] = {"lite": lite_runtime}
+
+
+@pytest.fixture(params=sorted(BACKENDS))
+def make_runtime(
+    request: pytest.FixtureRequest, tmp_path: Path
+) -> Iterator[Callable[..., Runtime]]:
+    """A factory of started runtimes on one store; all are stopped after the test."""
+    made: list[Runtime] = []
+
+    def make(start: bool = True, **overrides: Any) -> Runtime:
+        runtime = BACKENDS[request.param](tmp_path / "home", **overrides)
+        if start:
+            runtime.start()
+        made.append(runtime)
+        return runtime
+
+    yield make
+    for runtime in made:
+        runtime.stop()
+
+
+@pytest.fixture
+def runtime(make_runtime: Callable[..., Runtime]) -> Runtime:
+    return make_runtime()
