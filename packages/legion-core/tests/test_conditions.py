@@ -398,3 +398,22 @@ def test_explain_does_not_copy_payload_values() -> None:
     payload = {"big": list(range(1000))}
     report = explain({"all": [rule("big", "not_empty")]}, payload)
     assert report["rules"][0]["actual"] is payload["big"]
+
+
+def test_nesting_depth_is_bounded() -> None:
+    deep: dict[str, Any] = {"all": [rule("a", "nil")]}
+    for _ in range(31):
+        deep = {"all": [deep]}
+    assert evaluate(deep, {}) is True
+    too_deep = {"any": [deep]}
+    [(path, problem)] = details(too_deep)
+    assert problem == "groups nested deeper than 32 levels"
+    assert path == "any[0]" + ".all[0]" * 31 + ".all"
+
+
+def test_huge_nesting_is_a_validation_error_not_a_crash() -> None:
+    deep: dict[str, Any] = {"all": [rule("a", "nil")]}
+    for _ in range(5000):
+        deep = {"any": [deep]}
+    with pytest.raises(InvalidConditions, match="nested deeper than 32 levels"):
+        evaluate(deep, {})

@@ -118,9 +118,11 @@ class Condition:
 
     __slots__ = ("_root", "_rules")
 
-    def __init__(self, rules: Any) -> None:
+    def __init__(self, rules: Any, *, detach: bool = True) -> None:
         validate(rules)
-        self._rules: dict[str, Any] = copy.deepcopy(rules)
+        # Detached from the caller's dicts so later edits to them cannot change this condition;
+        # a one-off evaluation of raw rules skips the copy.
+        self._rules: dict[str, Any] = copy.deepcopy(rules) if detach else rules
         ((kind, items),) = self._rules.items()
         self._root = _group(kind, items, kind)
 

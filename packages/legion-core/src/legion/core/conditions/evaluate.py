@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from legion.core.conditions.compiled import Condition, compile_rules
+from legion.core.conditions.compiled import Condition
 
 
 def evaluate(rules: dict[str, Any] | Condition, payload: Any) -> bool:
@@ -12,9 +12,13 @@ def evaluate(rules: dict[str, Any] | Condition, payload: Any) -> bool:
 
     Raises `InvalidConditions` for invalid raw rules; otherwise never raises.
     """
-    return compile_rules(rules).evaluate(payload)
+    return _condition(rules).evaluate(payload)
 
 
 def explain(rules: dict[str, Any] | Condition, payload: Any) -> dict[str, Any]:
     """Every group and rule with its result, the resolved facts and `valid`, the overall verdict."""
-    return compile_rules(rules).explain(payload)
+    return _condition(rules).explain(payload)
+
+
+def _condition(rules: dict[str, Any] | Condition) -> Condition:
+    return rules if isinstance(rules, Condition) else Condition(rules, detach=False)

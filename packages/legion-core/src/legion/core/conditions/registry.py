@@ -5,11 +5,11 @@ A plugin entry point names either
     preparation, result for a missing fact; or
   * a plain callable `(actual, expected) -> bool`; give the callable an attribute `unary = True`
     to declare a unary operator, which is then called as `(actual) -> bool` and takes no value.
-The entry point's name is the operator's name. A plugin is only called for facts that exist,
-only a returned `True` counts as true, and an exception it raises makes the rule false (and is
-logged once). Entry points are scanned on the first lookup of a name that is not built in and
-cached until `clear_cache()`; a plugin that fails to load, is not callable or reuses a built-in
-name is logged and skipped, so built-ins keep working whatever is installed.
+The entry point's name is the operator's name. A plugin is only called for facts that exist, only
+a returned `True` counts as true, and an exception it raises makes the rule false (logged once per
+operator). Entry points are scanned on the first lookup of a name that is not built in, and cached
+until `clear_cache()`; a plugin that fails to load, is not callable or reuses a built-in name is
+logged and skipped, so the built-ins keep working whatever is installed.
 """
 
 from __future__ import annotations

@@ -16,6 +16,8 @@ from legion.core.errors import ValidationFailed
 GROUPS = ("all", "any")
 RULE_KEYS = frozenset({"fact", "operator", "value"})
 SHAPE = 'a single {"all": [...]} or {"any": [...]} object'
+MAX_DEPTH = 32
+"""Deepest nesting of groups accepted; far beyond any real chain, well within recursion limits."""
 
 
 class InvalidConditions(ValidationFailed):
@@ -40,7 +42,7 @@ def problems(rules: Any) -> list[dict[str, str]]:
         found.append({"path": "", "problem": f"the top level must be {SHAPE}"})
         return found
     ((kind, items),) = rules.items()
-    _group(kind, items, kind, found)
+    _group(kind, items, kind, 1, found)
     return found
 
 
@@ -51,17 +53,20 @@ def validate(rules: Any) -> None:
         raise InvalidConditions(found)
 
 
-def _group(kind: str, items: Any, path: str, found: list[dict[str, str]]) -> None:
+def _group(kind: str, items: Any, path: str, depth: int, found: list[dict[str, str]]) -> None:
+    if depth > MAX_DEPTH:
+        found.append({"path": path, "problem": f"groups nested deeper than {MAX_DEPTH} levels"})
+        return
     if not isinstance(items, list | tuple):
         found.append({"path": path, "problem": f"'{kind}' needs a list, got {kind_of(items)}"})
         return
     if not items:
         found.append({"path": path, "problem": f"empty '{kind}' group"})
     for index, item in enumerate(items):
-        _item(item, f"{path}[{index}]", found)
+        _item(item, f"{path}[{index}]", depth, found)
 
 
-def _item(item: Any, path: str, found: list[dict[str, str]]) -> None:
+def _item(item: Any, path: str, depth: int, found: list[dict[str, str]]) -> None:
     if not isinstance(item, dict):
         found.append({"path": path, "problem": f"expected a rule or a group, got {kind_of(item)}"})
         return
@@ -77,7 +82,7 @@ def _item(item: Any, path: str, found: list[dict[str, str]]) -> None:
         if len(kinds) != 1:
             return
     kind = kinds[0]
-    _group(kind, item[kind], f"{path}.{kind}", found)
+    _group(kind, item[kind], f"{path}.{kind}", depth + 1, found)
 
 
 def _rule(rule: dict[Any, Any], path: str, found: list[dict[str, str]]) -> None:
