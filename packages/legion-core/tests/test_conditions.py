@@ -417,3 +417,10 @@ def test_huge_nesting_is_a_validation_error_not_a_crash() -> None:
         deep = {"any": [deep]}
     with pytest.raises(InvalidConditions, match="nested deeper than 32 levels"):
         evaluate(deep, {})
+
+
+def test_editing_an_explain_report_cannot_change_the_condition() -> None:
+    condition = compile({"all": [rule("tags", "equal", ["a"])]})
+    report = condition.explain({"tags": ["a"]})
+    report["rules"][0]["expected"].append("b")
+    assert condition.evaluate({"tags": ["a"]}) is True

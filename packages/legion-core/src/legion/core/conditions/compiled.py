@@ -38,7 +38,7 @@ class _Rule:
             "path": self.path,
             "fact": self.fact,
             "operator": self.name,
-            "expected": self.value,
+            "expected": copy.deepcopy(self.value),  # the report must not alias the rule
             "actual": actual if found else None,
             "found": found,
             "result": self.holds(payload),
