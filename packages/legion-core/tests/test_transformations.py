@@ -259,3 +259,15 @@ def test_the_default_limit_is_one_mebibyte() -> None:
     assert render(text, context(s="x" * ((1 << 20) - 20)))["s"].startswith("x")
     with pytest.raises(TransformationError, match="1048576"):
         render(text, context(s="x" * (1 << 20)))
+
+
+def test_pathologically_nested_template_is_refused_at_compile() -> None:
+    with pytest.raises(TransformationError, match="nested too deeply"):
+        compile_transformation("{{ " + "(" * 5000 + "1" + ")" * 5000 + " }}")
+
+
+def test_size_error_without_a_line_reads_well() -> None:
+    with pytest.raises(TransformationError) as info:
+        render('{"s": {{ results.s | tojson }}}', context(s="x" * 200), max_bytes=100)
+    assert info.value.message.startswith("rendering failed: the template went over")
+    assert info.value.line is None

@@ -80,7 +80,7 @@ class JinjaTransformation(Transformation):
     def _explain(self, exc: Exception, context: Mapping[str, Any]) -> TransformationError:
         """Turn a rendering failure into a message naming the line and the cause."""
         line = _template_line(exc.__traceback__, self._template)
-        where = f"line {line}: " if line is not None else ""
+        where = f" at line {line}" if line is not None else ""
         hint = None
         if isinstance(exc, SecurityError):
             message = str(exc)
@@ -100,7 +100,7 @@ class JinjaTransformation(Transformation):
             message = f"{type(exc).__name__}: {exc}"
         source = _source_line(self.text, line)
         return TransformationError(
-            f"rendering failed at {where}{message}{source}", hint=hint, line=line
+            f"rendering failed{where}: {message}{source}", hint=hint, line=line
         )
 
 
@@ -145,6 +145,10 @@ def compile_jinja(text: str) -> JinjaTransformation:
             + _source_line(text, exc.lineno),
             line=exc.lineno,
         ) from None
-    except (TemplateError, LimitExceeded) as exc:
-        raise TransformationError(f"template error: {exc}") from None
+    except RecursionError:
+        raise TransformationError("the template is nested too deeply to compile") from None
+    except TransformationError:
+        raise
+    except Exception as exc:  # anything else Jinja's compiler raises is still a bad template
+        raise TransformationError(f"template error: {type(exc).__name__}: {exc}") from None
     return JinjaTransformation(text, template)

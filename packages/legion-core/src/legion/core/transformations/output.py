@@ -84,10 +84,14 @@ def _refuse_constant(name: str) -> Any:
     raise ValueError(f"{name} is not valid JSON")
 
 
+# built once: json.loads() with a hook builds a decoder per call
+_DECODER = json.JSONDecoder(parse_constant=_refuse_constant)
+
+
 def parse(text: str, source: str) -> Any:
     """Parse rendered text as strict JSON, or say where and why it is not JSON."""
     try:
-        return json.loads(text, parse_constant=_refuse_constant)
+        return _DECODER.decode(text)
     except json.JSONDecodeError as exc:
         if not text.strip():
             raise TransformationError(
