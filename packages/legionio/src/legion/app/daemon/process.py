@@ -5,9 +5,11 @@ from __future__ import annotations
 
 import os
 import secrets
+import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 from typing import Any
@@ -65,6 +67,12 @@ def serve(settings: Settings, catalog: Any) -> None:
             f"a Legion daemon already runs on {settings.home}",
             hint="`legionio status` shows it; `legionio stop` stops it",
         )
+    # A stop request before the server runs must still end in a clean shutdown; and uvicorn
+    # re-raises the signal that stopped it, which the default handlers would turn into a kill
+    # before the store is flushed below.
+    stop_requested = threading.Event()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, lambda *_: stop_requested.set())
     tcp = bind_tcp(settings.api.host, settings.api.port)
     runtime = Runtime.open(settings, catalog)
     recovered = runtime.start(recover=True)
@@ -97,7 +105,8 @@ def serve(settings: Settings, catalog: Any) -> None:
         uvicorn.Config(app, log_level="warning", access_log=False, lifespan="off")
     )
     try:
-        server.run(sockets=[tcp, unix])
+        if not stop_requested.is_set():
+            server.run(sockets=[tcp, unix])
     finally:
         logger.info("stopping: finishing running tasks and writing the store")
         actors.stop()
@@ -147,8 +156,6 @@ def spawn_background(argv: list[str], settings: Settings, timeout: float = 60.0)
 
 def stop_daemon(settings: Settings, timeout: float = 60.0) -> dict[str, Any] | None:
     """SIGTERM the daemon and wait for it to finish its running tasks and exit."""
-    import signal
-
     files = DaemonFiles(settings.home)
     meta = files.running()
     if meta is None:
