@@ -308,7 +308,12 @@ class ActorRunner:
         if not acquired:
             state.skipped += 1
             state.state = "standby"
-            logger.debug("actor {}: another node holds {}; tick skipped", state.address, _id(state))
+            logger.opt(lazy=True).debug(
+                "actor {}: {} holds {}; tick skipped",
+                lambda: state.address,
+                lambda: getattr(self.lock.holder(state.lock_name), "holder", "another node"),
+                lambda: state.lock_name,
+            )
         return acquired
 
     def _keep_locks(self) -> None:
