@@ -28,14 +28,18 @@ def free_port() -> int:
 class Cli:
     def __init__(self, home: Path) -> None:
         self.home = home
-        self.env = {**os.environ, "LEGION_HOME": str(home),
-                    "LEGION_SETTINGS_DIRS": str(home / "settings")}
+        self.env = {
+            **os.environ,
+            "LEGION_HOME": str(home),
+            "LEGION_SETTINGS_DIRS": str(home / "settings"),
+        }
         for name in ("LEGION_DISABLED_EXTENSIONS", "LEGION_MODE"):
             self.env.pop(name, None)
 
     def run(self, *args: str, program: list[str] = LEGION, ok: bool = True) -> Any:
-        out = subprocess.run([*program, *args, "--json"], capture_output=True, text=True,
-                             env=self.env, timeout=120)
+        out = subprocess.run(
+            [*program, *args, "--json"], capture_output=True, text=True, env=self.env, timeout=120
+        )
         if ok:
             assert out.returncode == 0, out.stderr + out.stdout
         return json.loads(out.stdout) if out.stdout.strip() else out
@@ -54,9 +58,16 @@ def cli(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Cli]:
 
 def test_chain_with_condition_and_transformation(cli: Cli) -> None:
     rel = cli.run(
-        "relationship", "create", "--trigger", "ping.ping.ping", "--action", "log.message.write",
-        "--conditions", '{"all": [{"fact": "results.reply", "operator": "equal", "value": "pong"}]}',
-        "--transformation", '{"message": {{ ("ping said " ~ results.reply) | tojson }}}',
+        "relationship",
+        "create",
+        "--trigger",
+        "ping.ping.ping",
+        "--action",
+        "log.message.write",
+        "--conditions",
+        '{"all": [{"fact": "results.reply", "operator": "equal", "value": "pong"}]}',
+        "--transformation",
+        '{"message": {{ ("ping said " ~ results.reply) | tojson }}}',
     )
     assert rel["id"] >= 1
     run = cli.run("task", "run", "ping.ping.ping", "message=hello", "--wait")
@@ -76,10 +87,26 @@ def test_bad_input_exits_2_and_writes_nothing(cli: Cli) -> None:
         ["task", "run", "nope.nope.nope"],
         ["task", "run", "ping.ping.ping", "bogus=1"],
         ["task", "run", "ping.ping.ping", "--payload", "{not json"],
-        ["relationship", "create", "--trigger", "ping.ping.ping", "--action", "ping.ping.ping",
-         "--conditions", '{"all": [{"fact": "a", "operator": "equals", "value": 1}]}'],
-        ["relationship", "create", "--trigger", "ping.ping.ping", "--action", "ping.ping.ping",
-         "--transformation", "{{ broken"],
+        [
+            "relationship",
+            "create",
+            "--trigger",
+            "ping.ping.ping",
+            "--action",
+            "ping.ping.ping",
+            "--conditions",
+            '{"all": [{"fact": "a", "operator": "equals", "value": 1}]}',
+        ],
+        [
+            "relationship",
+            "create",
+            "--trigger",
+            "ping.ping.ping",
+            "--action",
+            "ping.ping.ping",
+            "--transformation",
+            "{{ broken",
+        ],
         ["task", "show", "0" * 32],
     ):
         out = cli.run(*args, ok=False)
