@@ -61,7 +61,7 @@ def test_alive_means_a_heartbeat_within_three_intervals(make_runtime: MakeRuntim
     now = time.time()
     for name, age in (("fresh", 1.0), ("edge", 14.0), ("stale", 16.0), ("gone", 3600.0)):
         upsert(
-            runtime.db,
+            runtime,
             {
                 "name": name,
                 "version": "0.1.0",

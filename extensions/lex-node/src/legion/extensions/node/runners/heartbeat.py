@@ -28,7 +28,7 @@ def beat(ctx: Context) -> dict[str, Any]:
         "started_at": STARTED_AT,
         "last_seen": time.time(),
     }
-    upsert(runtime.db, row)
+    upsert(runtime, row)
     reply = {**row, "interval": interval(ctx.settings)}
     runtime.engine.bus.publish(EVENT, dict(reply))
     return reply

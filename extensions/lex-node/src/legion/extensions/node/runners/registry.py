@@ -20,7 +20,7 @@ def list(ctx: Context, alive_only: bool = False) -> builtins.list[dict[str, Any]
     window = ALIVE_AFTER * interval(ctx.settings)
     now = time.time()
     nodes = []
-    for row in all_nodes(runtime.db):
+    for row in all_nodes(runtime):
         ago = max(0.0, now - row["last_seen"])
         row["alive"] = ago <= window
         row["last_seen_ago"] = round(ago, 3)
