@@ -112,7 +112,7 @@ def backdate(runtime: Runtime, name: str, seconds: float) -> float:
 
 def probe_tasks(runtime: Runtime) -> list[Any]:
     runtime.tasks.flush()
-    tasks, _ = runtime.tasks.list(function="probe.probe.record", limit=1000)
+    tasks, _ = runtime.tasks.query(function="probe.probe.record", limit=1000)
     return tasks
 
 

@@ -26,7 +26,7 @@ def chain_of(runtime: Runtime, function: str, args: dict[str, Any], **kw: Any) -
     """Run a trigger, wait for its whole chain, return every task of it (root first)."""
     root = runtime.engine.submit(function, args, **kw)
     assert runtime.engine.wait(root.id, 30), "chain did not finish"
-    tasks, _ = runtime.tasks.list(limit=1000)
+    tasks, _ = runtime.tasks.query(limit=1000)
     mine = [t for t in tasks if t.id == root.id or t.master_id == root.id]
     return sorted(mine, key=lambda t: (t.depth, t.id))
 

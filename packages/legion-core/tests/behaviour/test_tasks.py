@@ -125,7 +125,7 @@ def test_idempotency_key_runs_once(runtime: Runtime) -> None:
     )
     assert again.id == first.id
     assert first.result == {"calls": 1}
-    tasks, _ = runtime.tasks.list(function="t.fn.flaky", limit=1000)
+    tasks, _ = runtime.tasks.query(function="t.fn.flaky", limit=1000)
     assert [t.id for t in tasks if t.args.get("key") == key] == [first.id]
 
 
@@ -144,3 +144,14 @@ def test_context_is_injected_and_not_in_the_schema(runtime: Runtime) -> None:
     assert cap.input_schema.get("properties", {}) == {}
     task = run(runtime, "t.fn.whoami")
     assert task.result == {"extension": "t", "task_id": task.id, "greeting": "hi"}
+
+
+def test_unrecorded_runs_publish_events_but_write_nothing(runtime: Runtime) -> None:
+    seen: list[str] = []
+    runtime.engine.bus.subscribe("task.#", lambda key, body: seen.append(key))
+    task = runtime.engine.submit("t.fn.add", {"a": 1}, record=False)
+    assert runtime.engine.wait(task.id, 10)
+    assert task.status == "completed" and task.result == {"sum": 1}
+    assert seen == ["task.queued", "task.running", "task.completed"]
+    assert runtime.tasks.get(task.id) is None
+    assert runtime.tasks.logs(task.id) == []

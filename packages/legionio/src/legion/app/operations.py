@@ -106,7 +106,7 @@ class Operations:
     ) -> dict[str, Any]:
         if status is not None and status not in st.STATUSES:
             raise UsageError(f"unknown status {status!r}; one of: {', '.join(st.STATUSES)}")
-        tasks, total = self.runtime.tasks.list(
+        tasks, total = self.runtime.tasks.query(
             status=status, function=function, limit=limit, offset=offset
         )
         return {
@@ -214,7 +214,7 @@ class Operations:
     def op_status(self) -> dict[str, Any]:
         counts: dict[str, int] = {}
         for status in st.STATUSES:
-            _, total = self.runtime.tasks.list(status=status, limit=1)
+            _, total = self.runtime.tasks.query(status=status, limit=1)
             if total:
                 counts[status] = total
         records = self.runtime.catalog.records

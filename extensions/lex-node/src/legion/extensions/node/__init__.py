@@ -10,7 +10,7 @@ extension = Extension(
     version=__version__,
     description="Records this node's heartbeat in the nodes table and lists the known nodes.",
     runners=[heartbeat, registry],
-    actors=[every("heartbeat.beat", seconds=INTERVAL, run_now=True)],
+    actors=[every("heartbeat.beat", seconds=INTERVAL, run_now=True, record=False)],
     settings=DEFAULTS,
 )
 

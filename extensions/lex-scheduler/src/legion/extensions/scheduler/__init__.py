@@ -16,7 +16,7 @@ extension = Extension(
     version=__version__,
     description="Cron and interval schedules with an optional payload and transformation.",
     runners=[schedule],
-    actors=[every("schedule.tick", seconds=1, singleton=True)],
+    actors=[every("schedule.tick", seconds=1, singleton=True, record=False)],
     settings=DEFAULTS,
 )
 

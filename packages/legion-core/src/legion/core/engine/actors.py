@@ -37,7 +37,7 @@ if TYPE_CHECKING:
     from legion.core.runtime import Runtime
 
 TIMED = frozenset({"every", "poll", "once", "loop"})
-FINAL_EVENTS = tuple(f"task.{s}" for s in (st.COMPLETED, st.FAILED, st.EXCEPTION, st.CANCELLED))
+FINAL_EVENTS = tuple(f"task.{s}" for s in sorted(st.FINAL))
 KEEPALIVE = 10.0  # seconds between extensions of held singleton locks
 
 
@@ -271,7 +271,9 @@ class ActorRunner:
         if state.kind == "poll":  # the diff against what this node saw last
             hook = functools.partial(poll_diff, state.previous, has_previous=state.has_previous)
         try:
-            task = self.runtime.engine.submit(state.address, state.actor.args, result_hook=hook)
+            task = self.runtime.engine.submit(
+                state.address, state.actor.args, result_hook=hook, record=state.actor.record
+            )
         except Exception as exc:
             state.failures += 1
             state.state = "error"

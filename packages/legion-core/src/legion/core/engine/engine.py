@@ -70,6 +70,11 @@ class Engine:
         self.store.stop()
         self._started = False
 
+    @property
+    def started(self) -> bool:
+        """Whether workers and the writer run in this process."""
+        return self._started
+
     def recover(self) -> int:
         """Re-enqueue queued, delayed and interrupted (running) tasks from the store."""
         count = 0
@@ -78,7 +83,7 @@ class Engine:
                 continue
             if task.status == st.RUNNING:
                 task.status = st.QUEUED
-                self.store.record(task, "requeued: the node stopped while it was running")
+                self._record(task, "requeued: the node stopped while it was running")
             self._track(task)
             if task.status == st.DELAYED and task.run_at:
                 self.plane.schedule(task, task.run_at)
@@ -133,11 +138,14 @@ class Engine:
         delay: float | None = None,
         chain: str | None = None,
         result_hook: Callable[[Any], Any] | None = None,
+        record: bool = True,
     ) -> Task:
         """Validate, persist and enqueue a task; a repeated idempotency key returns the first.
 
         `result_hook` maps the result before follow-ups are evaluated (the stored result stays
-        what the function returned); it lives in memory only and is lost on recovery."""
+        what the function returned); it lives in memory only and is lost on recovery.
+        `record=False` runs it without writing it or its follow-ups to the store (frequent
+        internal ticks); events are still published and failures logged."""
         if idempotency_key:
             existing = self._find_idempotent(idempotency_key)
             if existing is not None:
@@ -151,6 +159,7 @@ class Engine:
             chain=chain,
         )
         task.result_hook = result_hook
+        task.record = record
         if idempotency_key:
             self._idempotent[idempotency_key] = task.id
         self._enqueue(task, "submitted")
@@ -190,7 +199,7 @@ class Engine:
 
     def _enqueue(self, task: Task, message: str | None = None) -> None:
         self._track(task)
-        self.store.record(task, message)
+        self._record(task, message)
         self._emit(task)
         if task.status == st.DELAYED and task.run_at is not None:
             self.plane.schedule(task, task.run_at)
@@ -211,18 +220,19 @@ class Engine:
 
     def _execute(self, task: Task) -> None:
         """Run one task in a worker thread; every outcome is recorded, nothing escapes."""
-        if task.status in st.FINAL:  # cancelled while it waited
-            return
+        with self._lock:  # claim it; cancel() decides under the same lock
+            if task.status not in st.PENDING:  # cancelled or expired while it waited
+                return
+            task.status = st.RUNNING
         try:
             cap = self.registry.get(task.function)
         except NotFoundError as exc:
             self._fail(task, st.FAILED, {"type": "NotFound", "message": exc.message})
             return
         policy = self._policy(task.function, cap)
-        task.status = st.RUNNING
         task.started_at = time.time()
         task.attempts += 1
-        self.store.record(task)
+        self._record(task)
         self._emit(task)
         token = self._watchdog.arm(policy.time_limit) if policy.time_limit else 0
         try:
@@ -264,7 +274,7 @@ class Engine:
         task.result_json = result_json
         task.status = st.COMPLETED
         task.finished_at = time.time()
-        self.store.record(task)
+        self._record(task)
         self._emit(task)
         try:
             self._follow_ups(task)
@@ -272,7 +282,7 @@ class Engine:
             logger.opt(exception=True).error("follow-ups of task {} failed", task.id)
             task.status = st.EXCEPTION
             task.error = {"type": type(exc).__name__, "message": f"follow-ups failed: {exc}"}
-            self.store.record(task, task.error["message"])
+            self._record(task, task.error["message"])
             self._emit(task)
         self._finish(task)
 
@@ -294,7 +304,7 @@ class Engine:
             task.status = st.DELAYED
             task.error = error
             task.run_at = time.time() + delay
-            self.store.record(
+            self._record(
                 task,
                 f"retry {task.attempts}/{policy.retries} in {delay:.2f}s: "
                 f"{error['type']}: {error['message']}",
@@ -308,7 +318,7 @@ class Engine:
         task.status = status
         task.error = error
         task.finished_at = time.time()
-        self.store.record(task, f"{error.get('type')}: {error.get('message')}")
+        self._record(task, f"{error.get('type')}: {error.get('message')}")
         self._emit(task)
         self._finish(task)
 
@@ -324,6 +334,14 @@ class Engine:
             done = self._done.pop(root, None)
         if done is not None:
             done.set()
+
+    def _record(self, task: Task, message: str | None = None) -> None:
+        if task.record:
+            self.store.record(task, message)
+        elif task.status == st.FAILED and task.error:
+            logger.warning(
+                "unrecorded task {} failed: {}", task.function, task.error.get("message")
+            )
 
     def _emit(self, task: Task) -> None:
         bus = self.bus
@@ -356,6 +374,7 @@ class Engine:
             chain=follow.chain or parent.chain,
             relationship_id=follow.id,
             payload=parent.payload,
+            record=parent.record,
         )
         context = {
             "results": item,
@@ -454,7 +473,7 @@ class Engine:
         task.status = status
         task.error = error
         task.finished_at = time.time()
-        self.store.record(task, error["message"])
+        self._record(task, error["message"])
         self._emit(task)
 
     # -- control ------------------------------------------------------------------------------
@@ -493,16 +512,19 @@ class Engine:
                 )
             task.status = status
             task.finished_at = time.time()
-            self.store.record(task, reason)
+            self._record(task, reason)
             self.store.flush()
             return task
-        if task.status not in st.PENDING:
+        with self._lock:  # a worker claims tasks under the same lock: only one side wins
+            current = task.status
+            if current in st.PENDING:
+                task.status = status
+        if current not in st.PENDING:
             raise UsageError(
-                f"task {task_id} is {task.status}; only queued or delayed tasks can be cancelled"
+                f"task {task_id} is {current}; only queued or delayed tasks can be cancelled"
             )
-        task.status = status
         task.finished_at = time.time()
-        self.store.record(task, reason)
+        self._record(task, reason)
         self._emit(task)
         self._finish(task)
         return task
@@ -534,4 +556,5 @@ def sibling(task: Task) -> Task:
         chain=task.chain,
         relationship_id=task.relationship_id,
         payload=task.payload,
+        record=task.record,
     )

@@ -65,6 +65,11 @@ class LocalPlane:
         self._threads.clear()
 
     @property
+    def threads(self) -> tuple[threading.Thread, ...]:
+        """The worker threads (health checks count the live ones)."""
+        return tuple(self._threads)
+
+    @property
     def delayed_count(self) -> int:
         return len(self._delayed)
 

@@ -79,6 +79,8 @@ class Task:
     result_json: str | None = field(default=None, repr=False, compare=False)
     # Not persisted: maps the result before follow-ups see it (a poll actor passes the diff).
     result_hook: Callable[[Any], Any] | None = field(default=None, repr=False, compare=False)
+    # False: run without writing to the store (frequent internal ticks such as heartbeats).
+    record: bool = field(default=True, repr=False, compare=False)
 
     @property
     def root_id(self) -> str:

@@ -24,6 +24,8 @@ class Actor:
     run_now: bool = False
     singleton: bool = False
     args: Mapping[str, Any] = field(default_factory=dict)
+    # False: runs are not written to the store (frequent internal ticks: heartbeats, scheduling).
+    record: bool = True
 
     def __post_init__(self) -> None:
         if self.kind not in ACTOR_KINDS:
@@ -43,6 +45,7 @@ class Actor:
             "delay": self.delay,
             "run_now": self.run_now,
             "singleton": self.singleton,
+            "record": self.record,
         }
 
 
@@ -53,6 +56,7 @@ def every(
     run_now: bool = False,
     singleton: bool = False,
     args: Mapping[str, Any] | None = None,
+    record: bool = True,
 ) -> Actor:
     """Run every `seconds`; a tick is skipped while the previous run is still going."""
     return Actor(
@@ -62,6 +66,7 @@ def every(
         run_now=run_now,
         singleton=singleton,
         args=dict(args or {}),
+        record=record,
     )
 
 

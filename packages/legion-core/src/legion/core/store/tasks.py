@@ -109,6 +109,11 @@ class TaskStore:
                 time.sleep(min(1.0, self.flush_interval * 10))
 
     @property
+    def writer(self) -> threading.Thread | None:
+        """The writer thread, while one runs."""
+        return self._thread
+
+    @property
     def backlog(self) -> int:
         """Changes recorded but not written yet."""
         return len(self._tasks)
@@ -158,7 +163,7 @@ class TaskStore:
             row = conn.execute(select(TASKS).where(TASKS.c.idempotency_key == key)).first()
         return Task.from_row(row) if row else None
 
-    def list(
+    def query(
         self,
         *,
         status: str | None = None,

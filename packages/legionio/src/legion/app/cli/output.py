@@ -51,8 +51,10 @@ def error(message: str, hint: str | None = None, code: str = "error", details: A
             body["details"] = details
         click.echo(json.dumps({"error": body}, indent=2, default=str))
         return
+    from rich.markup import escape
+
     err = console(stderr=True)
-    err.print(f"[bold red]error:[/] {message}", markup=True, highlight=False)
+    err.print(f"[bold red]error:[/] {escape(message)}", markup=True, highlight=False)
     if hint:
-        err.print(f"[dim]hint:[/] {hint}", markup=True, highlight=False)
+        err.print(f"[dim]hint:[/] {escape(hint)}", markup=True, highlight=False)
     sys.stderr.flush()

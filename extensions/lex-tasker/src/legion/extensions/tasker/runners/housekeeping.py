@@ -83,6 +83,6 @@ def oldest_queued(store: TaskStore, older_than: float, limit: int) -> list[Task]
 
     The store lists newest first, so the oldest `limit` are its last page.
     """
-    _, total = store.list(status=st.QUEUED, limit=1)
-    page, _ = store.list(status=st.QUEUED, limit=limit, offset=max(0, total - limit))
+    _, total = store.query(status=st.QUEUED, limit=1)
+    page, _ = store.query(status=st.QUEUED, limit=limit, offset=max(0, total - limit))
     return sorted((t for t in page if t.created_at < older_than), key=lambda t: t.created_at)
