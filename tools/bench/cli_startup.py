@@ -61,20 +61,28 @@ def main() -> None:
     results = measure(args.runs)
     baseline = statistics.median(next(iter(results.values())))
     rows = [
-        {"command": name, "median_ms": round(statistics.median(v) * 1000, 1),
-         "min_ms": round(min(v) * 1000, 1), "max_ms": round(max(v) * 1000, 1),
-         "vs_baseline": round(statistics.median(v) / baseline, 2)}
+        {
+            "command": name,
+            "median_ms": round(statistics.median(v) * 1000, 1),
+            "min_ms": round(min(v) * 1000, 1),
+            "max_ms": round(max(v) * 1000, 1),
+            "vs_baseline": round(statistics.median(v) / baseline, 2),
+        }
         for name, v in results.items()
     ]
     if args.json:
         print(json.dumps({"runs": args.runs, "python": sys.version.split()[0], "rows": rows}))
         return
-    print(f"| command | median ms | min ms | max ms | × baseline |  (runs={args.runs}, "
-          f"Python {sys.version.split()[0]})")
+    print(
+        f"| command | median ms | min ms | max ms | × baseline |  (runs={args.runs}, "
+        f"Python {sys.version.split()[0]})"
+    )
     print("|---|---:|---:|---:|---:|")
     for r in rows:
-        print(f"| `{r['command']}` | {r['median_ms']} | {r['min_ms']} | {r['max_ms']} | "
-              f"{r['vs_baseline']} |")
+        print(
+            f"| `{r['command']}` | {r['median_ms']} | {r['min_ms']} | {r['max_ms']} | "
+            f"{r['vs_baseline']} |"
+        )
 
 
 if __name__ == "__main__":
