@@ -44,9 +44,10 @@ def run_view(task: Task) -> dict[str, Any]:
 class Operations:
     """Operations over one runtime; `engine_running` says whether its workers run here."""
 
-    def __init__(self, runtime: Runtime, *, engine_running: bool) -> None:
+    def __init__(self, runtime: Runtime, *, engine_running: bool, actors: Any = None) -> None:
         self.runtime = runtime
         self.engine_running = engine_running
+        self.actors = actors  # the daemon's ActorRunner, when actors run here
 
     def call(self, op: str, params: dict[str, Any]) -> Any:
         method = getattr(self, "op_" + op.replace(".", "_"), None)
@@ -226,6 +227,7 @@ class Operations:
             "relationships": len(self.runtime.engine.relationships),
             "extensions": {r.name: r.status for r in records},
             "functions": len(self.runtime.catalog.registry),
+            "actors": self.actors.describe() if self.actors is not None else [],
         }
 
 

@@ -92,7 +92,7 @@ def serve(settings: Settings, catalog: Any) -> None:
         },
         token,
     )
-    operations = Operations(runtime, engine_running=True)
+    operations = Operations(runtime, engine_running=True, actors=actors)
     app = create_app(runtime.catalog, operations=operations, control_token=token)
     loaded = [r.name for r in runtime.catalog.records if r.status == "loaded"]
     for record in runtime.catalog.records:

@@ -122,5 +122,8 @@ def status() -> None:
             f"extensions: {len(node['extensions'])}  functions: {node['functions']}  "
             f"relationships: {node['relationships']}"
         )
+        for actor in node.get("actors", []):
+            every = f" {actor['interval']:g}s" if actor.get("interval") else ""
+            out.print(f"  actor {actor['address']} ({actor['kind']}{every}): {actor['state']}")
 
     emit(data, human)
