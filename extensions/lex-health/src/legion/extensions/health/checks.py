@@ -9,11 +9,13 @@ import shutil
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from legion.core.runtime import Runtime
 from legion.extensions.health import probes
 from legion.extensions.health.config import Thresholds
+
+if TYPE_CHECKING:
+    from legion.core.runtime import Runtime
 
 OK, DEGRADED, FAILED = "ok", "degraded", "failed"
 RANK = {OK: 0, DEGRADED: 1, FAILED: 2}

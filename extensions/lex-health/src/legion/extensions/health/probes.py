@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import threading
+from typing import TYPE_CHECKING
 
-from legion.core.runtime import Runtime
+if TYPE_CHECKING:
+    from legion.core.runtime import Runtime
 
 
 def engine_started(runtime: Runtime) -> bool:

@@ -2,7 +2,7 @@
 
 Cron expressions are read by croniter (5 fields, or 6 with seconds last, or `@hourly` and the
 like) in the scheduler's time zone; intervals keep their original grid, so a late run does not
-shift every later one.
+shift every later one. croniter is imported on first use, so loading the extension stays cheap.
 """
 
 from __future__ import annotations
@@ -11,7 +11,6 @@ import math
 from datetime import datetime, tzinfo
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from croniter import CroniterError, croniter  # type: ignore[import-untyped]
 from legion.core.errors import ConfigError, UsageError
 
 MAX_COUNTED = 10_000  # missed cron times counted one by one; more is reported as "at least"
@@ -30,6 +29,8 @@ def zone(name: str) -> tzinfo:
 
 def check_cron(expression: str) -> None:
     """Raise a UsageError naming the expression if croniter cannot read it."""
+    from croniter import CroniterError, croniter  # type: ignore[import-untyped]
+
     try:
         croniter(expression)
     except (CroniterError, ValueError, KeyError, TypeError) as exc:
@@ -41,6 +42,8 @@ def check_cron(expression: str) -> None:
 
 def cron_after(expression: str, after: float, tz: tzinfo) -> float:
     """The first time strictly after `after` (epoch seconds) that `expression` matches."""
+    from croniter import croniter
+
     start = datetime.fromtimestamp(after, tz)
     return float(croniter(expression, start).get_next(float))
 
@@ -61,6 +64,8 @@ def advance(
         assert interval is not None and interval > 0
         missed = max(0, math.floor((now - due) / interval))
         return due + (missed + 1) * interval, missed
+    from croniter import croniter
+
     it = croniter(cron, datetime.fromtimestamp(due, tz))
     missed = 0
     while missed < MAX_COUNTED:

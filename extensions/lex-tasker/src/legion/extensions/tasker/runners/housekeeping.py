@@ -1,20 +1,22 @@
 """The housekeeping runner: purge old finished tasks, expire stale queued ones.
 
 Expiring goes through the engine, so a task still waiting in this node's queue is stopped too,
-not just relabelled in the database.
+not just relabelled in the database. The engine's modules are imported when a runner runs, so
+loading the extension stays cheap.
 """
 
 from __future__ import annotations
 
 import time
-from typing import Annotated, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from legion.core.context import Context
-from legion.core.engine import task as st
-from legion.core.engine.task import Task
 from legion.core.errors import UsageError
-from legion.core.store.tasks import TaskStore
 from pydantic import Field
+
+if TYPE_CHECKING:
+    from legion.core.engine.task import Task
+    from legion.core.store.tasks import TaskStore
 
 __all__ = ["expire", "purge"]
 
@@ -44,6 +46,8 @@ def purge(
 ) -> dict[str, Any]:
     """Delete up to `limit` finished tasks (and their logs) older than `days`, in `statuses`
     (default: completed); returns how many were deleted."""
+    from legion.core.engine import task as st
+
     runtime = ctx.require_runtime()
     chosen = sorted(set(statuses)) if statuses else [st.COMPLETED]
     older_than = time.time() - days * DAY
@@ -59,6 +63,8 @@ def expire(
 ) -> dict[str, Any]:
     """Mark up to `limit` tasks queued for longer than `max_age_seconds` as expired; ones waiting
     in this node's engine are taken off its queue. Returns the expired ids."""
+    from legion.core.engine import task as st
+
     runtime = ctx.require_runtime()
     older_than = time.time() - max_age_seconds
     reason = f"expired: queued for more than {max_age_seconds:g}s"
@@ -83,6 +89,8 @@ def oldest_queued(store: TaskStore, older_than: float, limit: int) -> list[Task]
 
     The store lists newest first, so the oldest `limit` are its last page.
     """
+    from legion.core.engine import task as st
+
     _, total = store.query(status=st.QUEUED, limit=1)
     page, _ = store.query(status=st.QUEUED, limit=limit, offset=max(0, total - limit))
     return sorted((t for t in page if t.created_at < older_than), key=lambda t: t.created_at)
