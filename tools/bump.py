@@ -18,8 +18,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from check_layout import check_ranges
-
-from packages import DEFAULT_ROOT, VERSION_RE, Distribution, Workspace, WorkspaceError
+from workspace import DEFAULT_ROOT, VERSION_RE, Distribution, Workspace, WorkspaceError
 
 PARTS = ("major", "minor", "patch")
 

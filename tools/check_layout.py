@@ -25,7 +25,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from packages import (
+from workspace import (
     DEFAULT_ROOT,
     Distribution,
     Requirement,

@@ -34,8 +34,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from check_layout import has_test_file, wheel_problems
-
-from packages import (
+from workspace import (
     DEFAULT_ROOT,
     Distribution,
     Workspace,

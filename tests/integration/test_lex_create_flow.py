@@ -38,7 +38,7 @@ print(json.dumps(out))
 
 
 def load_workspace_tool() -> ModuleType:
-    """tools/packages.py, the one reader of the workspace, imported by path under its own name."""
+    """tools/workspace.py, the one reader of the workspace, imported by path under its own name."""
     name = "legion_workspace_packages"
     if name in sys.modules:
         return sys.modules[name]
@@ -92,7 +92,7 @@ def run(command: Sequence[str], cwd: Path, env: dict[str, str]) -> str:
 def first_party_dirs() -> list[Path]:
     """legionio and every in-repo distribution it needs; fail if it needs one not in the repo."""
     packages = load_workspace_tool()
-    workspace = packages.Workspace.load(ROOT)
+    workspace = workspace.Workspace.load(ROOT)
     keys = workspace.closure(["legionio"], include_test=False)
     for key in keys:
         dist = workspace.distributions[key]

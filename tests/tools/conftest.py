@@ -33,8 +33,8 @@ def _load(name: str) -> ModuleType:
     return module
 
 
-# Order matters: the others import `packages` and `check_layout` by name.
-packages = _load("packages")
+# Order matters: the others import `workspace` and `check_layout` by name.
+_load("workspace")
 check_layout = _load("check_layout")
 bump = _load("bump")
 isolation = _load("isolation")

@@ -6,8 +6,7 @@ from pathlib import Path
 
 import bump
 import pytest
-
-import packages
+import workspace as workspace_tool
 
 BASE = "packages/legion-base"
 
@@ -20,7 +19,7 @@ def test_bumped(part: str, expected: str) -> None:
 
 
 def test_only_plain_versions_are_bumped() -> None:
-    with pytest.raises(packages.WorkspaceError, match="by hand"):
+    with pytest.raises(workspace_tool.WorkspaceError, match="by hand"):
         bump.bumped("0.3.0rc1", "patch")
 
 
@@ -50,7 +49,7 @@ def test_minor_bump_reports_dependants_whose_range_breaks(
     assert "bumped legion-base 0.1.0 -> 0.2.0" in out
     assert "extensions/lex-echo/pyproject.toml: legion-base>=0.1,<0.2 does not admit" in out
     assert "write legion-base>=0.2,<0.3" in out
-    assert packages.Workspace.load(workspace).get("legion-base").version == "0.2.0"
+    assert workspace_tool.Workspace.load(workspace).get("legion-base").version == "0.2.0"
     changelog = (workspace / BASE / "CHANGELOG.md").read_text(encoding="utf-8")
     assert changelog.index("## 0.2.0") < changelog.index("## 0.1.0")
 

@@ -9,8 +9,7 @@ from pathlib import Path
 
 import check_layout
 import pytest
-
-import packages
+import workspace as workspace_tool
 
 Edit = Callable[[Path, str, str], None]
 Write = Callable[[Path, str], Path]
@@ -20,7 +19,7 @@ ECHO = "extensions/lex-echo"
 
 def problems(root: Path) -> list[str]:
     """Every problem line for the workspace at `root`."""
-    return [str(p) for p in check_layout.run_checks(packages.Workspace.load(root))]
+    return [str(p) for p in check_layout.run_checks(workspace_tool.Workspace.load(root))]
 
 
 def only(root: Path, *needles: str) -> str:
@@ -118,7 +117,7 @@ def test_fix_writes_the_union_sorted_with_the_header(
 
 def test_same_dependency_in_two_packages_is_merged(workspace: Path, edit: Edit) -> None:
     edit(workspace / BASE / "pyproject.toml", 'test = ["pytest>=8"]', 'test = ["pytest>=8,<10"]')
-    assert check_layout.fix_third_party(packages.Workspace.load(workspace))
+    assert check_layout.fix_third_party(workspace_tool.Workspace.load(workspace))
     text = (workspace / "requirements/third-party.txt").read_text(encoding="utf-8")
     assert "pytest>=8,<10\n" in text
     assert problems(workspace) == []

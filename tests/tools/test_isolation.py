@@ -14,8 +14,7 @@ from pathlib import Path
 
 import isolation
 import pytest
-
-import packages
+import workspace as workspace_tool
 
 Edit = Callable[[Path, str, str], None]
 Write = Callable[[Path, str], Path]
@@ -23,7 +22,7 @@ Write = Callable[[Path, str], Path]
 
 def context(root: Path) -> isolation.Context:
     """A context whose wheels are placeholders: enough for everything before `uv venv`."""
-    ws = packages.Workspace.load(root)
+    ws = workspace_tool.Workspace.load(root)
     wheels = {key: root / "wheels" / f"{key}-0-py3-none-any.whl" for key in ws.distributions}
     return isolation.Context(("uv",), ws, wheels, root / "c.txt", root / "scratch", {})
 
@@ -64,7 +63,7 @@ def test_test_group_first_party_deps_are_installed_as_wheels(workspace: Path, ed
     edit(
         workspace / "packages/legion-base/pyproject.toml", '"pytest>=8"', '"pytest>=8", "lex-echo"'
     )
-    ws = packages.Workspace.load(workspace)
+    ws = workspace_tool.Workspace.load(workspace)
     assert isolation.install_set(ws, "legion-base") == ["legion-base", "lex-echo"]
     command = isolation.install_command(context(workspace), ws.get("legion-base"), Path("py"))
     assert "lex-echo" not in command  # only as a wheel file, never as a name an index could serve
@@ -91,7 +90,7 @@ def test_unknown_first_party_dependency_is_refused(workspace: Path, edit: Edit) 
 
 
 def test_installed_set_is_verified(workspace: Path) -> None:
-    ws = packages.Workspace.load(workspace)
+    ws = workspace_tool.Workspace.load(workspace)
     echo = ws.get("lex-echo")
     good = {"lex-echo": "0.2.0", "legion_base": "0.1.0", "httpx": "0.28.1"}
     assert isolation.check_installed(ws, echo, good) == ("", 1)

@@ -1,6 +1,7 @@
 from typing import Any
 
 import pytest
+
 from legion.core.conditions import InvalidConditions
 from legion.core.errors import ValidationFailed
 from legion.core.registry import Capability, CapabilityRegistry

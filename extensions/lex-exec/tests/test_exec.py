@@ -5,6 +5,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+
 from legion.core.context import Context
 from legion.core.errors import ConfigError, UsageError, ValidationFailed
 from legion.core.registry import CapabilityRegistry

@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+
 from legion.core.catalog import Catalog
 from legion.core.context import Context
 from legion.core.engine.task import Task

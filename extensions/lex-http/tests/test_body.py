@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 import pytest
+
 from legion.extensions.http.body import decode, is_json
 
 

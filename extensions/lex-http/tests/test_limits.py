@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+
 from legion.extensions.http.errors import RequestTimedOut, ResponseTooLarge
 from legion.extensions.http.runners.request import QueryValue, get
 

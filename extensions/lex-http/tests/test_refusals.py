@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+
 from legion.core.errors import LegionError, UsageError
 from legion.extensions.http.errors import ConnectionFailed, HttpError
 from legion.extensions.http.runners.request import delete, get, post

@@ -7,6 +7,7 @@ import subprocess
 import sys
 
 import pytest
+
 from legion.core.errors import ValidationFailed
 from legion.core.registry import CapabilityRegistry
 from legion.extensions.http import extension

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 import pytest
+
 from legion.core.errors import UsageError
 from legion.extensions.http.defaults import USER_AGENT
 from legion.extensions.http.runners.request import delete, get, post, put

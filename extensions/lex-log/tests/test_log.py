@@ -2,6 +2,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+
 from legion.core.errors import ValidationFailed
 from legion.core.logging import logger
 from legion.core.registry import CapabilityRegistry

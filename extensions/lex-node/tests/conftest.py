@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+
 from legion.core.catalog import Catalog
 from legion.core.extensions.discovery import ExtensionRecord
 from legion.core.registry import CapabilityRegistry

@@ -5,6 +5,7 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
+
 from legion.core import __version__ as core_version
 from legion.core.context import Context
 from legion.core.errors import ConfigError, UsageError

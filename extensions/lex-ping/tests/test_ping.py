@@ -1,6 +1,7 @@
 from datetime import UTC, datetime, timedelta
 
 import pytest
+
 from legion.core.errors import ValidationFailed
 from legion.core.registry import CapabilityRegistry
 from legion.extensions.ping import extension

@@ -8,6 +8,8 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 import pytest
+from sqlalchemy import update
+
 from legion.core.catalog import Catalog
 from legion.core.engine.actors import ActorRunner
 from legion.core.errors import NotFoundError, UsageError, ValidationFailed
@@ -21,7 +23,6 @@ from legion.core.store.models import ScheduleRow
 from legion.core.transformations import TransformationError
 from legion.extensions.scheduler import dispatch, extension
 from legion.extensions.scheduler.store import ScheduleStore
-from sqlalchemy import update
 
 TIMEOUT = 30.0
 

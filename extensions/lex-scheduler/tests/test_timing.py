@@ -3,6 +3,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
+
 from legion.core.errors import ConfigError, UsageError
 from legion.extensions.scheduler.timing import (
     MAX_COUNTED,

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any, ClassVar, get_args
 
 import pytest
+
 from legion.core.catalog import Catalog
 from legion.core.context import Context
 from legion.core.engine import task as st

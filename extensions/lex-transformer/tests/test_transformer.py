@@ -1,6 +1,7 @@
 from typing import Any
 
 import pytest
+
 from legion.core.errors import ValidationFailed
 from legion.core.registry import Capability, CapabilityRegistry
 from legion.core.transformations import TransformationError

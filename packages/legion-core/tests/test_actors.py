@@ -5,6 +5,7 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 import pytest
+
 from legion.core.catalog import Catalog
 from legion.core.engine import task as st
 from legion.core.engine.actors import ActorRunner, flatten, poll_diff

@@ -4,6 +4,7 @@ import copy
 from typing import Any
 
 import pytest
+
 from legion.core.conditions import (
     Condition,
     InvalidConditions,

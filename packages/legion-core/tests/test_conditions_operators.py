@@ -3,6 +3,7 @@
 from typing import Any
 
 import pytest
+
 from legion.core.conditions import BUILTINS, evaluate
 
 NO_VALUE = object()

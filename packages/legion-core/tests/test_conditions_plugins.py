@@ -5,6 +5,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+
 from legion.core.conditions import (
     InvalidConditions,
     clear_cache,

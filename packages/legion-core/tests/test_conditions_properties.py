@@ -5,6 +5,7 @@ from unittest import mock
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
+
 from legion.core.conditions import BUILTINS, compile, evaluate, explain, problems
 
 SEGMENTS = ["a", "b", "0", "1", "01"]

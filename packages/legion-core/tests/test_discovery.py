@@ -5,6 +5,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+
 from legion.core.catalog import Catalog
 from legion.core.extensions import discovery
 from legion.core.settings import load_settings

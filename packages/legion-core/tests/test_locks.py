@@ -4,6 +4,7 @@ import time
 from pathlib import Path
 
 import pytest
+
 from legion.core.locks import LocalLock, Lock, lock_file_name, open_lock
 from legion.core.settings import load_settings
 

@@ -2,6 +2,7 @@ import asyncio
 import types
 
 import pytest
+
 from legion.core.errors import NotFoundError, ValidationFailed
 from legion.core.registry import CapabilityRegistry
 from legion.core.sdk import Extension, capability, every

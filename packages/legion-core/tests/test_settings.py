@@ -2,6 +2,7 @@ import json
 from pathlib import Path
 
 import pytest
+
 from legion.core.errors import ConfigError
 from legion.core.settings import REDACTED, load_settings
 

@@ -7,6 +7,7 @@ from typing import Any
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+
 from legion.core.errors import UsageError
 from legion.core.transformations import (
     ENGINES,

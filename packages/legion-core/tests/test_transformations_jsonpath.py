@@ -3,6 +3,7 @@
 from typing import Any
 
 import pytest
+
 from legion.core.transformations import TransformationError, compile_transformation
 
 

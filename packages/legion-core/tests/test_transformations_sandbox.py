@@ -4,6 +4,7 @@ import time
 from typing import Any
 
 import pytest
+
 from legion.core.transformations import MAX_RANGE, TransformationError, compile_transformation
 
 SECRET = "s3cr3t-token"

@@ -6,6 +6,7 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import pytest
+
 from legion.core.errors import ValidationFailed
 from legion.core.registry import Capability, CapabilityRegistry
 from legion.core.sdk import Extension

@@ -29,7 +29,9 @@ def test_help_lists_commands_without_importing_them() -> None:
     assert out.stdout.strip().endswith("0 []")
 
 
-@pytest.mark.parametrize("args", [["--version"], ["lex", "--version"], ["lex", "list", "--version"]])
+@pytest.mark.parametrize(
+    "args", [["--version"], ["lex", "--version"], ["lex", "list", "--version"]]
+)
 def test_version_everywhere(capsys: pytest.CaptureFixture[str], args: list[str]) -> None:
     code, out, _ = cli(capsys, *args)
     assert code == 0 and out.strip() == f"legion {__version__}"

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+
 from legion.app.scaffold import (
     TEMPLATES,
     CreatedFiles,

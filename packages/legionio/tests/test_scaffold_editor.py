@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 import pytest
+
 from legion.app.scaffold.imports import from_import
 from legion.app.scaffold.init_editor import InitEditor
 from legion.core.errors import UsageError

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+
 from legion.core.catalog import Catalog
 from legion.core.context import Context
 from legion.core.registry import CapabilityRegistry

@@ -8,6 +8,7 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
+
 from legion.core.engine.task import Task
 from legion.core.errors import UsageError
 from legion.core.runtime import Runtime

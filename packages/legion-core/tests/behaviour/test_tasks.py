@@ -7,6 +7,7 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
+
 from legion.core.engine.task import Task
 from legion.core.errors import NotFoundError, UsageError, ValidationFailed
 from legion.core.runtime import Runtime

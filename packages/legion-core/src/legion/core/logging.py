@@ -10,8 +10,9 @@ import sys
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any, TextIO
 
-from legion.core.settings.redact import REDACTED
 from loguru import logger
+
+from legion.core.settings.redact import REDACTED
 
 if TYPE_CHECKING:
     from loguru import Message, Record

@@ -13,6 +13,8 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
 
+from pydantic import BaseModel
+
 from legion.core.errors import NotFoundError, UsageError
 from legion.core.extensions.capability import CapabilityOptions, options_of
 from legion.core.extensions.discovery import ExtensionRecord
@@ -23,7 +25,6 @@ from legion.core.extensions.schema import (
     signature_text,
     validate_args,
 )
-from pydantic import BaseModel
 
 ContextFactory = Callable[["Capability", str | None], Any]
 

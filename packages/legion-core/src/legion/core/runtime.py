@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from sqlalchemy import Engine as Database
+
 from legion.core.catalog import Catalog
 from legion.core.context import Context
 from legion.core.engine.engine import Engine
@@ -19,7 +21,6 @@ from legion.core.store import migrate
 from legion.core.store.database import database_url, open_database
 from legion.core.store.relationships import RelationshipStore
 from legion.core.store.tasks import TaskStore
-from sqlalchemy import Engine as Database
 
 
 def ensure_schema(db: Database, settings: Settings) -> None:

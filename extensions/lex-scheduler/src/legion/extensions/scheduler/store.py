@@ -12,12 +12,13 @@ import time
 from datetime import UTC, datetime, tzinfo
 from typing import Any
 
+from sqlalchemy import Engine, update
+from sqlmodel import Session, col, select
+
 from legion.core.errors import NotFoundError, UsageError
 from legion.core.registry import CapabilityRegistry
 from legion.core.store.models import ScheduleRow
 from legion.extensions.scheduler.timing import check_cron, first_run
-from sqlalchemy import Engine, update
-from sqlmodel import Session, col, select
 
 NAME_MAX = 100
 

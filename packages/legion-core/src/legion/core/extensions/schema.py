@@ -10,8 +10,9 @@ import typing
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from legion.core.errors import ValidationFailed
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, create_model
+
+from legion.core.errors import ValidationFailed
 
 
 def signature_params(func: Callable[..., Any], *, skip_self: bool) -> list[inspect.Parameter]:

@@ -7,6 +7,8 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from pydantic import ValidationError
+
 from legion.core.errors import ConfigError
 from legion.core.settings.layers import (
     Layer,
@@ -19,7 +21,6 @@ from legion.core.settings.layers import (
 from legion.core.settings.merge import deep_merge, leaf_paths
 from legion.core.settings.model import Settings
 from legion.core.settings.references import resolve_tree
-from pydantic import ValidationError
 
 
 def load_settings(

@@ -5,8 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from legion.core.settings.model import Settings
 from sqlalchemy import Engine, create_engine, event
+
+from legion.core.settings.model import Settings
 
 
 def database_url(settings: Settings) -> str:

@@ -9,11 +9,12 @@ from __future__ import annotations
 import time
 from typing import Any
 
+from sqlalchemy import Engine
+from sqlmodel import Session, col, select
+
 from legion.core.errors import NotFoundError, UsageError
 from legion.core.registry import CapabilityRegistry
 from legion.core.store.models import ChainRow, RelationshipRow
-from sqlalchemy import Engine
-from sqlmodel import Session, col, select
 
 
 class RelationshipStore:

@@ -10,10 +10,11 @@ from collections import deque
 from collections.abc import Iterable
 from typing import Any
 
+from sqlalchemy import Engine, Table, delete, func, insert, or_, select, update
+
 from legion.core.engine.task import FINAL, Task
 from legion.core.logging import logger
 from legion.core.store.models import TaskLogRow, TaskRow
-from sqlalchemy import Engine, Table, delete, func, insert, or_, select, update
 
 TASKS: Table = TaskRow.__table__  # type: ignore[attr-defined]
 LOGS: Table = TaskLogRow.__table__  # type: ignore[attr-defined]

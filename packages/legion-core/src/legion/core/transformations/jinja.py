@@ -15,6 +15,7 @@ from typing import Any, ClassVar
 from jinja2 import Template, TemplateError, TemplateSyntaxError, UndefinedError, nodes
 from jinja2.exceptions import SecurityError
 from jinja2.runtime import Context
+
 from legion.core.transformations import limits, output
 from legion.core.transformations.base import Transformation, check_max_bytes
 from legion.core.transformations.errors import TransformationError

@@ -18,6 +18,7 @@ from jinja2.exceptions import SecurityError
 from jinja2.runtime import Context, Undefined
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 from jinja2.utils import Cycler, Joiner, Namespace, missing
+
 from legion.core.transformations import limits
 from legion.core.transformations.limits import LimitExceeded
 from legion.core.transformations.output import to_json

@@ -5,14 +5,15 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from legion.app._version import __version__
-from legion.app.api.envelope import failure, ok
-from legion.core.catalog import Catalog
-from legion.core.errors import LegionError, NotFoundError
 from litestar import Litestar, Request, Response, get
 from litestar.datastructures import State
 from litestar.exceptions import HTTPException
 from litestar.params import FromPath
+
+from legion.app._version import __version__
+from legion.app.api.envelope import failure, ok
+from legion.core.catalog import Catalog
+from legion.core.errors import LegionError, NotFoundError
 
 STATUS_OF_CODE = {"not_found": 404, "validation_failed": 422, "bad_request": 400}
 

@@ -6,10 +6,11 @@ from __future__ import annotations
 import hmac
 from typing import Any
 
-from legion.app.api.envelope import failure, ok
-from legion.core.errors import LegionError
 from litestar import Request, Response, post
 from litestar.datastructures import State
+
+from legion.app.api.envelope import failure, ok
+from legion.core.errors import LegionError
 
 
 def came_over_unix_socket(request: Request[Any, Any, Any]) -> bool:

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import click
+
 from legion.app.cli.lazy import LazyGroup
 from legion.app.cli.options import common_options, reset_state
 from legion.app.cli.options import state as current_state

@@ -9,6 +9,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 import click
+
 from legion.app.cli.options import state
 
 if TYPE_CHECKING:

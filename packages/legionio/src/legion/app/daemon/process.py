@@ -55,6 +55,7 @@ def bind_unix(path: Path) -> socket.socket:
 def serve(settings: Settings, catalog: Any) -> None:
     """Run the node in the foreground until SIGINT/SIGTERM; always leaves no stale files."""
     import uvicorn
+
     from legion.app.api.app import create_app
     from legion.app.operations import Operations
     from legion.app.version import banner

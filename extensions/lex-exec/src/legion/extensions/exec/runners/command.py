@@ -9,6 +9,8 @@ from __future__ import annotations
 import os
 from typing import Annotated, Any
 
+from pydantic import Field
+
 from legion.core.context import Context
 from legion.core.errors import UsageError
 from legion.core.logging import logger
@@ -16,7 +18,6 @@ from legion.core.sdk import capability
 from legion.extensions.exec.config import ExecConfig
 from legion.extensions.exec.policy import check_argv, resolve
 from legion.extensions.exec.process import run_process
-from pydantic import Field
 
 __all__ = ["run"]
 

@@ -7,11 +7,12 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
+from pydantic import Field, JsonValue
+
 from legion.core.errors import UsageError
 from legion.core.sdk import capability
 from legion.extensions.http.client import send
 from legion.extensions.http.defaults import CAPABILITY_TIMEOUT, MAX_BYTES, MAX_TIMEOUT, TIMEOUT
-from pydantic import Field, JsonValue
 
 __all__ = ["delete", "get", "post", "put"]
 

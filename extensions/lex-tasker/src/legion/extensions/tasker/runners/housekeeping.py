@@ -10,9 +10,10 @@ from __future__ import annotations
 import time
 from typing import TYPE_CHECKING, Annotated, Any, Literal
 
+from pydantic import Field
+
 from legion.core.context import Context
 from legion.core.errors import UsageError
-from pydantic import Field
 
 if TYPE_CHECKING:
     from legion.core.engine.task import Task

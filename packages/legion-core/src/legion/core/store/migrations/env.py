@@ -1,6 +1,7 @@
 """Alembic environment: runs against the connection handed over by `legion.core.store.migrate`."""
 
 from alembic import context
+
 from legion.core.store.models import METADATA
 
 connection = context.config.attributes["connection"]

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 import click
+
 from legion.app.cli.commands.relationship import COLUMNS, describe
 from legion.app.cli.options import common_options, state
 from legion.app.cli.output import emit, table

@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import click
+
 from legion.app.cli.options import common_options, state
 from legion.app.cli.output import emit
 

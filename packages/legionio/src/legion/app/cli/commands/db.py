@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import click
+
 from legion.app.cli.options import common_options, state
 from legion.app.cli.output import emit
 

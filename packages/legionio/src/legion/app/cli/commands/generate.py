@@ -6,12 +6,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import click
+
 from legion.app.cli.options import common_options
 from legion.app.cli.output import emit
 
 if TYPE_CHECKING:
-    from legion.app.scaffold import CreatedFiles
     from rich.console import Console
+
+    from legion.app.scaffold import CreatedFiles
 
 
 @click.group()

@@ -6,6 +6,7 @@ import json
 from typing import Any
 
 import click
+
 from legion.app.cli.options import common_options, state
 from legion.app.cli.output import emit
 

@@ -6,13 +6,15 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import click
+
 from legion.app.cli.options import common_options, state
 from legion.app.cli.output import emit, table
 
 if TYPE_CHECKING:
+    from rich.console import Console
+
     from legion.core.catalog import Catalog
     from legion.core.extensions.discovery import ExtensionRecord
-    from rich.console import Console
 
 STATUS_STYLE = {"loaded": "green", "failed": "red", "disabled": "yellow", "skipped": "yellow"}
 

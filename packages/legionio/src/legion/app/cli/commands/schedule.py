@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import click
+
 from legion.app.cli.options import common_options, state
 from legion.app.cli.output import emit, table
 from legion.app.cli.params import parse_json_object, parse_pairs

@@ -7,6 +7,7 @@ import sys
 from typing import TYPE_CHECKING, Any
 
 import click
+
 from legion.app.cli.options import common_options, state
 from legion.app.cli.output import emit
 from legion.core.errors import UsageError

@@ -6,6 +6,7 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 import click
+
 from legion.app.cli.options import common_options, state
 from legion.app.cli.output import emit, table
 from legion.app.cli.params import parse_json_object, parse_pairs

@@ -1,4 +1,4 @@
-"""tools/packages.py: discovery, the first-party graph, change selection and the CI matrix."""
+"""tools/workspace.py: discovery, the first-party graph, change selection and the CI matrix."""
 
 from __future__ import annotations
 
@@ -7,14 +7,13 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-
-import packages
+import workspace as workspace_tool
 
 Write = Callable[[Path, str], Path]
 
 
 def test_discovers_names_versions_and_dependencies(workspace: Path) -> None:
-    ws = packages.Workspace.load(workspace)
+    ws = workspace_tool.Workspace.load(workspace)
     assert sorted(ws.distributions) == ["legion-base", "lex-echo"]
     echo = ws.get("lex_echo")
     assert (echo.version, echo.rel) == ("0.2.0", "extensions/lex-echo")
@@ -24,7 +23,7 @@ def test_discovers_names_versions_and_dependencies(workspace: Path) -> None:
 
 
 def test_graph_closure_and_dependants(workspace: Path) -> None:
-    ws = packages.Workspace.load(workspace)
+    ws = workspace_tool.Workspace.load(workspace)
     assert ws.graph() == {"legion-base": [], "lex-echo": ["legion-base"]}
     assert ws.closure(["lex-echo"]) == ["legion-base", "lex-echo"]
     assert ws.closure(["legion-base"]) == ["legion-base"]
@@ -45,7 +44,7 @@ def test_transitive_dependants_and_test_group_edges(workspace: Path, write: Writ
         test = [{include-group = "unit"}, "pytest>=8"]
         """,
     )
-    ws = packages.Workspace.load(workspace)
+    ws = workspace_tool.Workspace.load(workspace)
     assert ws.dependants(["legion-base"]) == ["lex-echo", "lex-top"]
     assert ws.first_party_deps("lex-top") == ["legion-base", "lex-echo"]
     assert ws.first_party_deps("lex-top", include_test=False) == ["lex-echo"]
@@ -53,7 +52,7 @@ def test_transitive_dependants_and_test_group_edges(workspace: Path, write: Writ
 
 
 def test_first_party_names_are_recognised_even_when_not_in_repo(workspace: Path) -> None:
-    ws = packages.Workspace.load(workspace)
+    ws = workspace_tool.Workspace.load(workspace)
     assert ws.is_first_party("legion-mcp") and ws.is_first_party("Lex_Other")
     assert ws.is_first_party("legionio")
     assert not ws.is_first_party("httpx")
@@ -72,19 +71,19 @@ def test_first_party_names_are_recognised_even_when_not_in_repo(workspace: Path)
     ],
 )
 def test_requirement_round_trip(text: str, expected: str) -> None:
-    assert str(packages.parse_requirement(text)) == expected
+    assert str(workspace_tool.parse_requirement(text)) == expected
 
 
 def test_unparseable_requirement_names_the_text() -> None:
-    with pytest.raises(packages.WorkspaceError, match="not-a-spec"):
-        packages.parse_requirement("httpx not-a-spec")
+    with pytest.raises(workspace_tool.WorkspaceError, match="not-a-spec"):
+        workspace_tool.parse_requirement("httpx not-a-spec")
 
 
 def test_changed_since_selects_owner_and_dependants(
     git_workspace: Path, capsys: pytest.CaptureFixture[str], write: Write
 ) -> None:
     write(git_workspace / "packages/legion-base/src/legion/base/new.py", "X = 1\n")
-    assert packages.main(["--root", str(git_workspace), "--changed-since", "main"]) == 0
+    assert workspace_tool.main(["--root", str(git_workspace), "--changed-since", "main"]) == 0
     assert capsys.readouterr().out.split() == ["legion-base", "0.1.0", "packages/legion-base"]
     argv = [
         "--root",
@@ -94,7 +93,7 @@ def test_changed_since_selects_owner_and_dependants(
         "--with-dependants",
         "--matrix",
     ]
-    assert packages.main(argv) == 0
+    assert workspace_tool.main(argv) == 0
     matrix = json.loads(capsys.readouterr().out)
     assert {(m["package"], m["python"]) for m in matrix["include"]} == {
         (p, v) for p in ("legion-base", "lex-echo") for v in ("3.11", "3.12", "3.13")
@@ -113,12 +112,12 @@ def test_changed_leaf_selects_only_itself(
         "--with-dependants",
         "--matrix",
     ]
-    assert packages.main(argv) == 0
+    assert workspace_tool.main(argv) == 0
     assert {m["package"] for m in json.loads(capsys.readouterr().out)["include"]} == {"lex-echo"}
 
 
 def test_shared_files_select_everything_and_docs_nothing(git_workspace: Path) -> None:
-    ws = packages.Workspace.load(git_workspace)
+    ws = workspace_tool.Workspace.load(git_workspace)
     assert ws.affected_by(["uv.lock"]) == ["legion-base", "lex-echo"]
     assert ws.affected_by(["tools/isolation.py"]) == ["legion-base", "lex-echo"]
     assert ws.affected_by(["docs/releasing.md", "README.md"]) == []
@@ -128,29 +127,31 @@ def test_no_change_gives_an_empty_matrix(
     git_workspace: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     argv = ["--root", str(git_workspace), "--changed-since", "main", "--matrix"]
-    assert packages.main(argv) == 0
+    assert workspace_tool.main(argv) == 0
     assert capsys.readouterr().out.strip() == '{"include":[]}'
 
 
 def test_unknown_ref_explains_how_to_fetch(
     git_workspace: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    assert packages.main(["--root", str(git_workspace), "--changed-since", "origin/nope"]) == 1
+    assert (
+        workspace_tool.main(["--root", str(git_workspace), "--changed-since", "origin/nope"]) == 1
+    )
     assert "fetch" in capsys.readouterr().err
 
 
 def test_release_tag_must_match_the_version_file(
     workspace: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    assert packages.main(["--root", str(workspace), "--release-tag", "lex-echo/v0.2.0"]) == 0
+    assert workspace_tool.main(["--root", str(workspace), "--release-tag", "lex-echo/v0.2.0"]) == 0
     assert capsys.readouterr().out.split() == [
         "name=lex-echo",
         "version=0.2.0",
         "path=extensions/lex-echo",
     ]
-    assert packages.main(["--root", str(workspace), "--release-tag", "lex-echo/v0.3.0"]) == 1
+    assert workspace_tool.main(["--root", str(workspace), "--release-tag", "lex-echo/v0.3.0"]) == 1
     assert "_version.py says 0.2.0" in capsys.readouterr().err
-    assert packages.main(["--root", str(workspace), "--release-tag", "v0.2.0"]) == 1
+    assert workspace_tool.main(["--root", str(workspace), "--release-tag", "v0.2.0"]) == 1
     assert "<dist>/v<version>" in capsys.readouterr().err
 
 
@@ -159,5 +160,5 @@ def test_two_members_with_one_name_are_refused(workspace: Path, write: Write) ->
         workspace / "extensions/legion-base/pyproject.toml",
         '[project]\nname = "legion_base"\nversion = "0.1.0"\n',
     )
-    with pytest.raises(packages.WorkspaceError, match="both declare"):
-        packages.Workspace.load(workspace)
+    with pytest.raises(workspace_tool.WorkspaceError, match="both declare"):
+        workspace_tool.Workspace.load(workspace)

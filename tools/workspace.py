@@ -7,13 +7,13 @@ module instead of re-reading the tree their own way. Standard library only, so i
 any sync.
 
 Command line (run from anywhere; --root defaults to the repository holding this file):
-    python tools/packages.py                                   # name, version, path per line
-    python tools/packages.py --json                            # everything known, as JSON
-    python tools/packages.py --changed-since origin/main --with-dependants
-    python tools/packages.py --changed-since origin/main --with-dependants --matrix
-    python tools/packages.py --closure lex-ping                # first-party deps, transitively
-    python tools/packages.py --dependants legion-core          # who depends on it, transitively
-    python tools/packages.py --release-tag legion-core/v0.1.0  # name=/version=/path= or exit 1
+    python tools/workspace.py                                   # name, version, path per line
+    python tools/workspace.py --json                            # everything known, as JSON
+    python tools/workspace.py --changed-since origin/main --with-dependants
+    python tools/workspace.py --changed-since origin/main --with-dependants --matrix
+    python tools/workspace.py --closure lex-ping                # first-party deps, transitively
+    python tools/workspace.py --dependants legion-core          # who depends on it, transitively
+    python tools/workspace.py --release-tag legion-core/v0.1.0  # name=/version=/path= or exit 1
 """
 
 from __future__ import annotations
