@@ -39,10 +39,10 @@ print(json.dumps(out))
 
 def load_workspace_tool() -> ModuleType:
     """tools/workspace.py, the one reader of the workspace, imported by path under its own name."""
-    name = "legion_workspace_packages"
+    name = "legion_workspace_tool"
     if name in sys.modules:
         return sys.modules[name]
-    spec = importlib.util.spec_from_file_location(name, ROOT / "tools" / "packages.py")
+    spec = importlib.util.spec_from_file_location(name, ROOT / "tools" / "workspace.py")
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
     sys.modules[name] = module
