@@ -91,8 +91,8 @@ def run(command: Sequence[str], cwd: Path, env: dict[str, str]) -> str:
 
 def first_party_dirs() -> list[Path]:
     """legionio and every in-repo distribution it needs; fail if it needs one not in the repo."""
-    packages = load_workspace_tool()
-    workspace = workspace.Workspace.load(ROOT)
+    tool = load_workspace_tool()
+    workspace = tool.Workspace.load(ROOT)
     keys = workspace.closure(["legionio"], include_test=False)
     for key in keys:
         dist = workspace.distributions[key]
