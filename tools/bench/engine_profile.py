@@ -1,0 +1,155 @@
+"""Where Legion's time goes in the throughput and chains workloads (`engine.py --profile`).
+
+1. Threaded, as benchmarked: CPU of each thread (submitting thread, workers, store writer)
+   from per-thread CPU clocks, and how often and how long the store flushed.
+2. Serial, under cProfile: the same tasks submitted with the workers not started, then executed
+   one by one in this thread, then flushed, so submit / execute / flush are timed apart without
+   threads competing for the GIL; the top functions of each phase by own time.
+"""
+
+from __future__ import annotations
+
+import cProfile
+import io
+import pstats
+import queue
+import threading
+import time
+from collections.abc import Callable
+from typing import Any
+
+from engine_legion import NOOP, STEP_A, LegionBench, wait_all
+
+
+def thread_cpu() -> dict[str, float]:
+    """CPU seconds of every live thread, by name."""
+    found = {}
+    for t in threading.enumerate():
+        if t.ident is None:
+            continue
+        try:
+            found[t.name] = time.clock_gettime(time.pthread_getcpuclockid(t.ident))
+        except OSError:  # the thread ended meanwhile
+            continue
+    return found
+
+
+def submitter(function: str, n: int) -> Callable[[Any], list[str]]:
+    def submit_all(engine: Any) -> list[str]:
+        if function == STEP_A:
+            return [engine.submit(STEP_A, {"n": i}).id for i in range(n)]
+        return [engine.submit(NOOP).id for _ in range(n)]
+
+    return submit_all
+
+
+def threaded(function: str, n: int, workers: int | None) -> list[str]:
+    """One warm-up and one measured run with the engine's threads; CPU per thread."""
+    bench = LegionBench(workers)
+    flushes: list[tuple[float, int]] = []
+    original = bench.store.flush
+
+    def timed_flush() -> int:
+        start = time.perf_counter()
+        rows = original()
+        if rows:
+            flushes.append((time.perf_counter() - start, rows))
+        return rows
+
+    bench.store.flush = timed_flush  # type: ignore[method-assign]
+    submit_all = submitter(function, n)
+    for _ in range(2):
+        flushes.clear()
+        before, wall0 = thread_cpu(), time.perf_counter()
+        main0 = time.thread_time()
+        ids = submit_all(bench.engine)
+        main_submit = time.thread_time() - main0
+        wait_all(bench.engine.wait, ids)
+        bench.store.flush()
+        main_total = time.thread_time() - main0
+        wall = time.perf_counter() - wall0
+        after = thread_cpu()
+    bench.close()
+    used = {k: after[k] - before.get(k, 0.0) for k in after}
+    tasks = n * (3 if function == STEP_A else 1)
+    lines = [f"threaded, {tasks:,} tasks, {bench.workers} workers, wall {wall * 1e3:.0f} ms:"]
+    lines.append(f"  main thread: submit {main_submit / tasks * 1e6:.1f} µs/task, ")
+    lines[-1] += f"wait + final flush {(main_total - main_submit) / tasks * 1e6:.1f} µs/task"
+    for name, cpu in sorted(used.items()):
+        if cpu > 0.0005 and name != "MainThread":
+            lines.append(f"  {name}: {cpu / tasks * 1e6:.1f} µs/task CPU")
+    total = sum(used.values())
+    lines.append(f"  all threads: {total / tasks * 1e6:.1f} µs/task CPU ({total / wall:.2f} cores)")
+    if flushes:
+        spent = sum(s for s, _ in flushes)
+        rows = sum(r for _, r in flushes)
+        lines.append(
+            f"  store flushes: {len(flushes)}, {rows / len(flushes):.0f} rows each on average, "
+            f"{spent * 1e3:.0f} ms wall in flush ({spent / tasks * 1e6:.1f} µs/task)"
+        )
+    return lines
+
+
+def drain(engine: Any) -> int:
+    """Execute every queued task (and the follow-ups that queues) in this thread."""
+    pending = engine.plane._queue
+    count = 0
+    while True:
+        try:
+            task = pending.get_nowait()
+        except queue.Empty:
+            return count
+        engine._execute(task)
+        count += 1
+
+
+def profiled(label: str, fn: Callable[[], Any], top: int) -> tuple[list[str], Any]:
+    profiler = cProfile.Profile()
+    cpu0 = time.process_time()
+    profiler.enable()
+    value = fn()
+    profiler.disable()
+    cpu = time.process_time() - cpu0
+    out = io.StringIO()
+    pstats.Stats(profiler, stream=out).sort_stats("tottime").print_stats(top)
+    body = [line for line in out.getvalue().splitlines() if line.strip()]
+    start = next((i for i, line in enumerate(body) if "ncalls" in line), 0)
+    return [f"{label}: {cpu * 1e3:.0f} ms CPU (under cProfile)", *body[start:]], value
+
+
+def serial(function: str, n: int, top: int) -> list[str]:
+    """Submit, execute and flush apart, each under cProfile, workers and writer not started."""
+    bench = LegionBench()
+    bench.engine.stop()  # no worker threads, no writer: this thread does everything
+    engine, submit_all = bench.engine, submitter(function, n)
+    submit_all(engine)  # warm-up round
+    drain(engine)
+    bench.store.flush()
+    phases: dict[str, Callable[[], Any]] = {
+        "submit": lambda: submit_all(engine),
+        "execute": lambda: drain(engine),
+        "flush": bench.store.flush,
+    }
+    timings = {}
+    for label, fn in phases.items():
+        cpu0 = time.process_time()
+        fn()
+        timings[label] = time.process_time() - cpu0
+    tasks = n * (3 if function == STEP_A else 1)
+    per_task = ", ".join(f"{k} {v / tasks * 1e6:.1f}" for k, v in timings.items())
+    lines = [f"serial, no profiler, CPU µs/task: {per_task}"]
+    for label, fn in phases.items():
+        section, _ = profiled(label, fn, top)
+        lines += ["", *section]
+    bench.close()
+    return lines
+
+
+def profile(n_tasks: int = 20_000, n_chains: int = 2_000, top: int = 18) -> str:
+    lines: list[str] = []
+    for title, function, n in (
+        ("no-op tasks", NOOP, n_tasks),
+        ("chains A->B->C", STEP_A, n_chains),
+    ):
+        lines += [f"## {title}", *threaded(function, n, None), "", *serial(function, n, top), ""]
+    return "\n".join(lines)
