@@ -3,6 +3,7 @@ daemon's unix socket and only with the per-start token."""
 
 from __future__ import annotations
 
+import asyncio
 import hmac
 from typing import Any
 
@@ -34,10 +35,8 @@ async def rpc(request: Request[Any, Any, Any], state: State) -> Response[dict[st
             failure("bad_request", 'expected {"op": str, "params": {...}}'), status_code=400
         )
     params = body.get("params") or {}
-    from anyio import to_thread
-
     try:
-        data = await to_thread.run_sync(state.operations.call, body["op"], params)
+        data = await asyncio.to_thread(state.operations.call, body["op"], params)
     except LegionError as exc:
         status = 404 if exc.code == "not_found" else 422 if exc.code == "validation_failed" else 400
         return Response({"error": exc.to_dict()}, status_code=status)
