@@ -48,6 +48,7 @@ NOTES = {
     ("huey", "chains"): ".then() x 2, no condition/transform",
 }
 PEER_NOTE = {"throughput": "no persistence", "chains": "no persistence", "latency": ""}
+INSTALL = "uv sync --all-packages --group bench"
 BUSY = 0.25  # other processes using more cores than this during a run get flagged
 
 
@@ -196,12 +197,23 @@ class _drain:
         self._thread.join(timeout=5)
 
 
+def missing_peers(systems: list[str]) -> list[str]:
+    from importlib.util import find_spec
+
+    return [s for s in systems if s != "legion" and find_spec(s) is None]
+
+
 def measure(args: argparse.Namespace) -> list[Result]:
     from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
     sizes = QUICK_SIZES if args.quick else SIZES
-    plan = [(s, w) for w in args.workloads for s in args.only]
-    results: list[Result] = []
+    missing = missing_peers(args.only)
+    plan = [(s, w) for w in args.workloads for s in args.only if s not in missing]
+    results: list[Result] = [
+        Result(s, w, sizes[w], error=f"{s} is not installed ({INSTALL})")
+        for w in args.workloads
+        for s in missing
+    ]
     columns = (TextColumn("{task.description}"), BarColumn(), TimeElapsedColumn())
     with Progress(*columns, transient=True) as progress:
         bar = progress.add_task("starting", total=len(plan) * (args.runs + 1))
@@ -210,7 +222,7 @@ def measure(args: argparse.Namespace) -> list[Result]:
             results.append(
                 run_child(system, workload, sizes[workload], args, lambda: progress.advance(bar))
             )
-    return results
+    return sorted(results, key=lambda r: (WORKLOADS.index(r.workload), SYSTEMS.index(r.system)))
 
 
 # -- report ---------------------------------------------------------------------------------------
@@ -434,6 +446,7 @@ def parse(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--workloads", default=",".join(WORKLOADS), help="e.g. chains,latency")
     parser.add_argument("--legion-workers", type=int, default=None, help="default: the engine's")
     parser.add_argument("--json", action="store_true", help="print JSON instead of markdown")
+    parser.add_argument("--json-out", type=Path, help="also write the JSON document to this file")
     parser.add_argument(
         "--profile", action="store_true", help="profile Legion alone (CPU per thread, cProfile)"
     )
@@ -468,8 +481,10 @@ def main() -> None:
     started, load = time.perf_counter(), read_loadavg()
     results = measure(args)
     info = meta(args, load, started)
+    doc = {"meta": info, "results": [r.as_dict() for r in results], "goals": goals(results)}
+    if args.json_out:
+        args.json_out.write_text(json.dumps(doc, indent=2) + "\n")
     if args.json:
-        doc = {"meta": info, "results": [r.as_dict() for r in results], "goals": goals(results)}
         print(json.dumps(doc, indent=2))
     else:
         print(report(results, info))

@@ -43,8 +43,9 @@ def submitter(function: str, n: int) -> Callable[[Any], list[str]]:
     return submit_all
 
 
-def threaded(function: str, n: int, workers: int | None) -> list[str]:
-    """One warm-up and one measured run with the engine's threads; CPU per thread."""
+def threaded(function: str, n: int, workers: int | None, runs: int = 3) -> list[str]:
+    """A warm-up and `runs` measured runs with the engine's threads: CPU per thread per task,
+    and how the store writer batched (flushes, rows written per task)."""
     bench = LegionBench(workers)
     flushes: list[tuple[float, int]] = []
     original = bench.store.flush
@@ -58,35 +59,32 @@ def threaded(function: str, n: int, workers: int | None) -> list[str]:
 
     bench.store.flush = timed_flush  # type: ignore[method-assign]
     submit_all = submitter(function, n)
-    for _ in range(2):
+    tasks = n * (3 if function == STEP_A else 1)
+    lines = [f"threaded, {tasks:,} tasks, {bench.workers} workers, µs per task:"]
+    for index in range(runs + 1):
         flushes.clear()
-        before, wall0 = thread_cpu(), time.perf_counter()
-        main0 = time.thread_time()
+        before, wall0, main0 = thread_cpu(), time.perf_counter(), time.thread_time()
         ids = submit_all(bench.engine)
         main_submit = time.thread_time() - main0
         wait_all(bench.engine.wait, ids)
         bench.store.flush()
-        main_total = time.thread_time() - main0
+        main_rest = time.thread_time() - main0 - main_submit
         wall = time.perf_counter() - wall0
-        after = thread_cpu()
-    bench.close()
-    used = {k: after[k] - before.get(k, 0.0) for k in after}
-    tasks = n * (3 if function == STEP_A else 1)
-    lines = [f"threaded, {tasks:,} tasks, {bench.workers} workers, wall {wall * 1e3:.0f} ms:"]
-    lines.append(f"  main thread: submit {main_submit / tasks * 1e6:.1f} µs/task, ")
-    lines[-1] += f"wait + final flush {(main_total - main_submit) / tasks * 1e6:.1f} µs/task"
-    for name, cpu in sorted(used.items()):
-        if cpu > 0.0005 and name != "MainThread":
-            lines.append(f"  {name}: {cpu / tasks * 1e6:.1f} µs/task CPU")
-    total = sum(used.values())
-    lines.append(f"  all threads: {total / tasks * 1e6:.1f} µs/task CPU ({total / wall:.2f} cores)")
-    if flushes:
-        spent = sum(s for s, _ in flushes)
+        used = {k: v - before.get(k, 0.0) for k, v in thread_cpu().items()}
+        if index == 0:
+            continue
+        per = 1e6 / tasks
+        workers_cpu = sum(v for k, v in used.items() if k.startswith("legion-worker"))
         rows = sum(r for _, r in flushes)
         lines.append(
-            f"  store flushes: {len(flushes)}, {rows / len(flushes):.0f} rows each on average, "
-            f"{spent * 1e3:.0f} ms wall in flush ({spent / tasks * 1e6:.1f} µs/task)"
+            f"  run {index}: wall {wall * per:.1f}; CPU: submit {main_submit * per:.1f}, "
+            f"wait+final flush {main_rest * per:.1f}, workers {workers_cpu * per:.1f}, "
+            f"writer {used.get('legion-task-writer', 0.0) * per:.1f}, "
+            f"all {sum(used.values()) * per:.1f}; {len(flushes)} flushes, "
+            f"{rows / max(1, len(flushes)):.0f} rows each, {rows / tasks:.2f} row writes/task, "
+            f"{sum(f for f, _ in flushes) * per:.1f} wall in flush"
         )
+    bench.close()
     return lines
 
 
