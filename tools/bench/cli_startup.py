@@ -74,7 +74,7 @@ def main() -> None:
         print(json.dumps({"runs": args.runs, "python": sys.version.split()[0], "rows": rows}))
         return
     print(
-        f"| command | median ms | min ms | max ms | × baseline |  (runs={args.runs}, "
+        f"| command | median ms | min ms | max ms | x baseline |  (runs={args.runs}, "
         f"Python {sys.version.split()[0]})"
     )
     print("|---|---:|---:|---:|---:|")
