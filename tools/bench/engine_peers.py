@@ -14,6 +14,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from abc import ABC, abstractmethod
 from collections.abc import Callable
 from typing import Any
 
@@ -41,7 +42,7 @@ def probe() -> None:
     ARRIVED.set()
 
 
-class PeerBench:
+class PeerBench(ABC):
     """The timing shared by every peer; subclasses only know how to send."""
 
     name = "peer"
@@ -90,8 +91,9 @@ class PeerBench:
         seconds, cpu = clock.stop()
         return Sample(seconds, cpu, sum(submits), n, complete, latencies, submits)
 
+    @abstractmethod
     def close(self) -> None:
-        raise NotImplementedError
+        """Stop the peer's worker and release its resources."""
 
 
 class CeleryBench(PeerBench):

@@ -28,3 +28,13 @@ def test_head_constant_matches_the_newest_migration() -> None:
     config = Config()
     config.set_main_option("script_location", str(migrate.MIGRATIONS))
     assert ScriptDirectory.from_config(config).get_current_head() == migrate.HEAD
+
+
+def test_an_unsupported_database_is_a_clear_config_error() -> None:
+    import pytest
+
+    from legion.core.errors import ConfigError
+    from legion.core.store.tasks import upsert_sql
+
+    with pytest.raises(ConfigError, match="oracle database"):
+        upsert_sql("oracle", "named")

@@ -5,6 +5,7 @@ functions looked up, so the engine can evaluate the same rules on every trigger 
 from __future__ import annotations
 
 import copy
+from abc import ABC, abstractmethod
 from collections.abc import Callable
 from typing import Any
 
@@ -15,7 +16,7 @@ from legion.core.conditions.registry import lookup, operator_failed
 from legion.core.conditions.validate import GROUPS, InvalidConditions, validate
 
 
-class _Rule:
+class _Rule(ABC):
     __slots__ = ("expected", "fact", "func", "name", "path", "steps", "value", "when_missing")
 
     def __init__(self, rule: dict[str, Any], path: str, op: Operator, expected: Any) -> None:
@@ -28,8 +29,9 @@ class _Rule:
         self.when_missing = op.when_missing
         self.expected = expected
 
+    @abstractmethod
     def holds(self, payload: Any) -> bool:
-        raise NotImplementedError
+        """Whether this rule or group is true for the payload."""
 
     def explain(self, payload: Any) -> dict[str, Any]:
         actual = facts.resolve(payload, self.steps)
@@ -71,7 +73,7 @@ class _UnaryRule(_Rule):
             return operator_failed(self.name, self.path, exc)
 
 
-class _Group:
+class _Group(ABC):
     __slots__ = ("items", "kind", "path")
 
     def __init__(self, kind: str, path: str, items: tuple[_Rule | _Group, ...]) -> None:
@@ -79,8 +81,9 @@ class _Group:
         self.path = path
         self.items = items
 
+    @abstractmethod
     def holds(self, payload: Any) -> bool:
-        raise NotImplementedError
+        """Whether this rule or group is true for the payload."""
 
     def explain(self, payload: Any) -> dict[str, Any]:
         """Evaluates every item, so the report is complete even where `holds` would stop early."""

@@ -13,6 +13,7 @@ from typing import Any
 from sqlalchemy import Engine, Table, delete, func, insert, or_, select, update
 
 from legion.core.engine.task import FINAL, Task
+from legion.core.errors import ConfigError
 from legion.core.logging import logger
 from legion.core.store.models import TaskLogRow, TaskRow
 
@@ -36,7 +37,11 @@ def upsert_sql(dialect: str, paramstyle: str) -> tuple[str, str]:
         sets = ", ".join(f"{c} = VALUES({c})" for c in updatable)
         tasks = f"INSERT INTO tasks ({names}) VALUES ({marks}) ON DUPLICATE KEY UPDATE {sets}"
     else:
-        raise NotImplementedError(f"no upsert for database dialect {dialect!r}")
+        raise ConfigError(
+            f"data.url points at a {dialect} database; Legion stores tasks in SQLite, "
+            "PostgreSQL or MySQL/MariaDB",
+            hint="set data.url to one of those (or leave it unset for SQLite)",
+        )
     logs = "INSERT INTO task_logs (task_id, at, status, message) VALUES "
     logs += f"({mark}, {mark}, {mark}, {mark})"
     return tasks, logs
@@ -49,14 +54,25 @@ def _json(value: Any) -> str | None:
 def row_tuple(task: Task) -> tuple[Any, ...]:
     """The task as the store writes it, in COLUMNS order; reuses JSON the engine already made."""
     return (
-        task.id, task.function, task.status,
+        task.id,
+        task.function,
+        task.status,
         task.args_json if task.args_json is not None else _json(task.args),
         _json(task.payload),
         task.result_json if task.result_json is not None else _json(task.result),
         _json(task.error),
-        task.parent_id, task.master_id, task.depth, task.chain, task.relationship_id,
-        task.attempts, task.max_retries, task.idempotency_key, task.created_at,
-        task.started_at, task.finished_at, task.run_at,
+        task.parent_id,
+        task.master_id,
+        task.depth,
+        task.chain,
+        task.relationship_id,
+        task.attempts,
+        task.max_retries,
+        task.idempotency_key,
+        task.created_at,
+        task.started_at,
+        task.finished_at,
+        task.run_at,
     )
 
 
