@@ -1,0 +1,1 @@
+"""Context curation: shrinking long conversations between turns, keeping recent turns verbatim."""

@@ -1,0 +1,1 @@
+"""The cost ledger: one record per request and per attempt, written off the request path."""

@@ -1,0 +1,1 @@
+"""Provider adapters: canonical requests to upstream APIs and back."""

@@ -1,0 +1,1 @@
+"""Choosing deployments: candidates, scores, circuit breakers, escalation."""

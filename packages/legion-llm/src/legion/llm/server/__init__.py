@@ -1,0 +1,1 @@
+"""The HTTP server: routes for each dialect over one gateway core."""
