@@ -166,22 +166,41 @@ def test_final_assistant_prefill_may_be_empty_but_user_turns_may_not() -> None:
 
 
 def test_count_tokens_does_not_need_max_tokens() -> None:
-    request = parse_count_tokens_request({"model": "m", "messages": [{"role": "user", "content": "x"}]})
+    request = parse_count_tokens_request(
+        {"model": "m", "messages": [{"role": "user", "content": "x"}]}
+    )
     assert request.max_tokens is None
     assert render_count_tokens(12) == {"input_tokens": 12}
 
 
 BAD: list[tuple[dict[str, Any], str, ErrorKind]] = [
-    ({"messages": [{"role": "user", "content": "x"}], "max_tokens": 5}, "model", ErrorKind.INVALID_REQUEST),
+    (
+        {"messages": [{"role": "user", "content": "x"}], "max_tokens": 5},
+        "model",
+        ErrorKind.INVALID_REQUEST,
+    ),
     (body(max_tokens=None), "max_tokens", ErrorKind.INVALID_REQUEST),
     (body(max_tokens=0), "max_tokens", ErrorKind.INVALID_REQUEST),
     (body(max_tokens=True), "max_tokens", ErrorKind.INVALID_REQUEST),
     (body(messages=None), "messages", ErrorKind.INVALID_REQUEST),
     (body(messages=[]), "messages", ErrorKind.INVALID_REQUEST),
-    (body(messages=[{"role": "system", "content": "x"}]), "messages.0.role", ErrorKind.INVALID_REQUEST),
-    (body(messages=[{"role": "user", "content": 3}]), "messages.0.content", ErrorKind.INVALID_REQUEST),
     (
-        body(messages=[{"role": "user", "content": "a"}, {"role": "user", "content": [{"type": "text"}]}]),
+        body(messages=[{"role": "system", "content": "x"}]),
+        "messages.0.role",
+        ErrorKind.INVALID_REQUEST,
+    ),
+    (
+        body(messages=[{"role": "user", "content": 3}]),
+        "messages.0.content",
+        ErrorKind.INVALID_REQUEST,
+    ),
+    (
+        body(
+            messages=[
+                {"role": "user", "content": "a"},
+                {"role": "user", "content": [{"type": "text"}]},
+            ]
+        ),
         "messages.1.content.0.text",
         ErrorKind.INVALID_REQUEST,
     ),
@@ -196,26 +215,45 @@ BAD: list[tuple[dict[str, Any], str, ErrorKind]] = [
         ErrorKind.INVALID_REQUEST,
     ),
     (
-        body(messages=[{"role": "user", "content": [{"type": "image", "source": {"type": "file"}}]}]),
+        body(
+            messages=[{"role": "user", "content": [{"type": "image", "source": {"type": "file"}}]}]
+        ),
         "messages.0.content.0.source.type",
         ErrorKind.INVALID_REQUEST,
     ),
     (
         body(
             messages=[
-                {"role": "user", "content": [{"type": "image", "source": {"type": "base64", "data": "x"}}]}
+                {
+                    "role": "user",
+                    "content": [{"type": "image", "source": {"type": "base64", "data": "x"}}],
+                }
             ]
         ),
         "messages.0.content.0.source.media_type",
         ErrorKind.INVALID_REQUEST,
     ),
     (
-        body(messages=[{"role": "user", "content": [{"type": "tool_use", "id": "a", "name": "b", "input": {}}]}]),
+        body(
+            messages=[
+                {
+                    "role": "user",
+                    "content": [{"type": "tool_use", "id": "a", "name": "b", "input": {}}],
+                }
+            ]
+        ),
         "messages.0.content.0",
         ErrorKind.INVALID_REQUEST,
     ),
     (
-        body(messages=[{"role": "assistant", "content": [{"type": "tool_use", "id": "a", "name": "b", "input": 1}]}]),
+        body(
+            messages=[
+                {
+                    "role": "assistant",
+                    "content": [{"type": "tool_use", "id": "a", "name": "b", "input": 1}],
+                }
+            ]
+        ),
         "messages.0.content.0.input",
         ErrorKind.INVALID_REQUEST,
     ),

@@ -36,7 +36,11 @@ def test_message_object_with_every_block_kind() -> None:
     )
     message = render_messages_response(response, "claude")
     assert message["id"] == "msg_chatcmpl-1"
-    assert (message["type"], message["role"], message["model"]) == ("message", "assistant", "claude")
+    assert (message["type"], message["role"], message["model"]) == (
+        "message",
+        "assistant",
+        "claude",
+    )
     assert message["content"] == [
         {"type": "thinking", "thinking": "plan", "signature": "sig"},
         {"type": "text", "text": "Hello"},
@@ -147,7 +151,12 @@ def test_upstream_message_read_back() -> None:
 
 @pytest.mark.parametrize(
     ("stop", "finish"),
-    [("end_turn", "stop"), ("stop_sequence", "stop"), ("max_tokens", "length"), ("refusal", "content_filter")],
+    [
+        ("end_turn", "stop"),
+        ("stop_sequence", "stop"),
+        ("max_tokens", "length"),
+        ("refusal", "content_filter"),
+    ],
 )
 def test_upstream_stop_reasons(stop: str, finish: str) -> None:
     assert messages_response_from_wire(upstream_message(stop_reason=stop)).finish_reason == finish

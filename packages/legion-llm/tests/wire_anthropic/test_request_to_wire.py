@@ -114,7 +114,10 @@ def test_openai_shaped_conversation_becomes_alternating_turns() -> None:
         ],
     )
     wire = to_wire(request)
-    assert wire["system"] == [{"type": "text", "text": "First."}, {"type": "text", "text": "Second."}]
+    assert wire["system"] == [
+        {"type": "text", "text": "First."},
+        {"type": "text", "text": "Second."},
+    ]
     assert wire["messages"] == [
         {"role": "user", "content": [{"type": "text", "text": "a"}, {"type": "text", "text": "b"}]},
         {
@@ -213,7 +216,10 @@ def test_images_by_data_url_and_by_link() -> None:
     )
     content = to_wire(request)["messages"][0]["content"]
     assert content == [
-        {"type": "image", "source": {"type": "base64", "media_type": "image/webp", "data": "UklGR"}},
+        {
+            "type": "image",
+            "source": {"type": "base64", "media_type": "image/webp", "data": "UklGR"},
+        },
         {"type": "image", "source": {"type": "url", "url": "https://x.test/a.gif"}},
     ]
 

@@ -9,11 +9,11 @@ from typing import Any
 
 import anthropic
 import pytest
-from anthropic.types import Message, TextBlock, ThinkingBlock, ToolUseBlock
+from anthropic.types import Message, TextBlock, ThinkingBlock, ToolParam, ToolUseBlock
 
 from legion.llm.canonical import ImagePart, TextPart, ToolResultPart
 
-WEATHER = {
+WEATHER: ToolParam = {
     "name": "weather",
     "description": "Forecast for a city",
     "input_schema": {
@@ -54,7 +54,7 @@ def test_create_with_tools_gives_tool_use_blocks(gateway: Any) -> None:
     message = client(gateway).messages.create(
         model="claude",
         max_tokens=50,
-        tools=[WEATHER],  # type: ignore[list-item]
+        tools=[WEATHER],
         tool_choice={"type": "any"},
         messages=[{"role": "user", "content": "Weather in Paris?"}],
     )
@@ -126,7 +126,7 @@ def test_stream_thinking_and_tool_use(gateway: Any) -> None:
     with client(gateway).messages.stream(
         model="thinker",
         max_tokens=50,
-        tools=[WEATHER],  # type: ignore[list-item]
+        tools=[WEATHER],
         messages=[{"role": "user", "content": "Weather in Paris?"}],
     ) as stream:
         kinds = [event.type for event in stream]
@@ -184,7 +184,10 @@ def test_missing_max_tokens_is_a_bad_request(gateway: Any) -> None:
     assert caught.value.status_code == 400
     body = caught.value.body
     assert isinstance(body, dict)
-    assert body["error"] == {"type": "invalid_request_error", "message": "max_tokens: Field required"}
+    assert body["error"] == {
+        "type": "invalid_request_error",
+        "message": "max_tokens: Field required",
+    }
 
 
 def test_unsupported_block_is_a_bad_request_naming_it(gateway: Any) -> None:

@@ -118,7 +118,8 @@ def test_text_then_tool_calls_then_finish() -> None:
 def test_thinking_then_text_and_final_usage() -> None:
     renderer = MessagesStreamRenderer(META)
     raw = renderer.start()
-    for event in [ThinkingDelta("hm"), ThinkingDelta("m"), TextDelta("Yes")]:
+    events: list[StreamEvent] = [ThinkingDelta("hm"), ThinkingDelta("m"), TextDelta("Yes")]
+    for event in events:
         raw += renderer.event(event)
     raw += renderer.finish(StreamEnd("length", Usage(input_tokens=15, output_tokens=4)))
     assert summary(raw) == [
@@ -176,9 +177,8 @@ def merged(events: list[StreamEvent]) -> list[StreamEvent]:
     out: list[StreamEvent] = []
     for event in events:
         last = out[-1] if out else None
-        if isinstance(event, TextDelta) and isinstance(last, TextDelta):
-            last.text += event.text
-        elif isinstance(event, ThinkingDelta) and isinstance(last, ThinkingDelta):
+        if isinstance(event, TextDelta | ThinkingDelta) and type(last) is type(event):
+            assert isinstance(last, TextDelta | ThinkingDelta)
             last.text += event.text
         elif isinstance(event, ToolCallDelta) and isinstance(last, ToolCallDelta):
             last.arguments += event.arguments
@@ -193,7 +193,11 @@ def test_parser_handles_any_split(
     upstream_events: list[dict[str, Any]],
     sse_bytes: Callable[[list[dict[str, Any]]], bytes],
 ) -> None:
-    raw = sse_bytes(upstream_events).replace(b"\n", b"\r\n") if size == 7 else sse_bytes(upstream_events)
+    raw = (
+        sse_bytes(upstream_events).replace(b"\n", b"\r\n")
+        if size == 7
+        else sse_bytes(upstream_events)
+    )
     events, parser = feed_all(raw, size)
     assert merged(events) == [
         ThinkingDelta("Hmm."),
@@ -210,7 +214,14 @@ def test_parser_handles_any_split(
 def test_tool_indexes_count_tool_blocks_only() -> None:
     parser = MessagesStreamParser()
     parser.feed("message_start", {"type": "message_start", "message": {"id": "m", "usage": {}}})
-    parser.feed(None, {"type": "content_block_start", "index": 0, "content_block": {"type": "text", "text": "Hi"}})
+    parser.feed(
+        None,
+        {
+            "type": "content_block_start",
+            "index": 0,
+            "content_block": {"type": "text", "text": "Hi"},
+        },
+    )
     starts = []
     for block in (1, 2):
         tool = {"type": "tool_use", "id": f"t{block}", "name": "f", "input": {}}

@@ -221,7 +221,9 @@ class MessagesStreamParser:
 
     def end(self) -> StreamEnd:
         if not self.done:
-            raise _malformed("stream ended before message_stop")
+            raise GatewayError(
+                ErrorKind.UPSTREAM, "anthropic: stream ended before message_stop", upstream=True
+            )
         return StreamEnd(finish_reason=self._finish, usage=self._usage)
 
     def _start(self, data: dict[str, Any]) -> list[StreamEvent]:
