@@ -18,6 +18,7 @@ from legion.llm.canonical import (
     ChatRequest,
     ChatResponse,
     EmbeddingResponse,
+    FinishReason,
     ImagePart,
     StreamEnd,
     StreamEvent,
@@ -109,7 +110,7 @@ def canned_response(request: ChatRequest) -> ChatResponse:
         return ChatResponse("chatcmpl-1", request.model, [call], "tool_calls", usage, CREATED)
     images = sum(isinstance(p, ImagePart) for m in request.messages for p in m.content)
     text = f"echo: {prompt}" + (f" [images: {images}]" if images else "")
-    finish = "length" if "truncate" in prompt else "stop"
+    finish: FinishReason = "length" if "truncate" in prompt else "stop"
     return ChatResponse("chatcmpl-1", request.model, [TextPart(text)], finish, usage, CREATED)
 
 

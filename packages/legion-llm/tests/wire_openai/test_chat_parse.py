@@ -214,9 +214,7 @@ def reject(payload: Any) -> GatewayError:
         ),
         (
             body(
-                tools=[
-                    {"type": "function", "function": {"name": "f", "parameters": {"type": "s"}}}
-                ]
+                tools=[{"type": "function", "function": {"name": "f", "parameters": {"type": "s"}}}]
             ),
             "tools[0].function.parameters",
         ),
