@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import json
+import sys
 from datetime import UTC, datetime
-from types import SimpleNamespace
+from types import ModuleType, SimpleNamespace
 from typing import Any
 
 import pytest
 from click.testing import CliRunner
 
-import legion.llm.config
 from legion.llm.ledger.commands import cost, parse_since
 from legion.llm.ledger.record import LedgerRecord
 from legion.llm.ledger.writer import LedgerWriter
@@ -44,6 +44,17 @@ def test_table_for_people(ledger_url: str) -> None:
     assert "alice" in result.output
     assert "bob" in result.output
     assert "0.5000" in result.output  # alice: two requests at $0.25
+
+
+def test_plain_table_without_rich(ledger_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setitem(sys.modules, "rich.console", None)
+    result = run("summary", "--by", "key", "--db", ledger_url)
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    assert lines[0] == "Cost by key"
+    assert lines[1].split() == ["key", "requests", "attempts", "errors", "in", "tok", "out", "tok",
+                                "cost", "$", "unpriced", "p50", "ms"]  # fmt: skip
+    assert lines[2].split() == ["alice", "2", "0", "0", "2,000", "200", "0.5000", "0", "50"]
 
 
 def test_json_for_machines(ledger_url: str) -> None:
@@ -91,28 +102,52 @@ def test_bad_input_exits_2(args: tuple[str, ...], message: str) -> None:
     assert result.output.count("\n") == 1
 
 
-def test_config_names_the_ledger(ledger_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+@pytest.fixture
+def config_module(monkeypatch: pytest.MonkeyPatch) -> ModuleType:
+    """A stand-in for `legion.llm.config`, so these tests do not depend on the real loader."""
+    module = ModuleType("legion.llm.config")
+    monkeypatch.setitem(sys.modules, "legion.llm.config", module)
+    return module
+
+
+def test_config_names_the_ledger(ledger_url: str, config_module: ModuleType) -> None:
     seen: list[str] = []
 
     def load_config(path: str) -> Any:
         seen.append(path)
         return SimpleNamespace(ledger=SimpleNamespace(url=ledger_url))
 
-    monkeypatch.setattr(legion.llm.config, "load_config", load_config, raising=False)
+    config_module.load_config = load_config  # type: ignore[attr-defined]
     result = run("summary", "--config", "gateway.yaml", "--json")
     assert result.exit_code == 0, result.output
     assert seen == ["gateway.yaml"]
     assert len(json.loads(result.output)["rows"]) == 1
 
 
-def test_unreadable_config_exits_2(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_unreadable_config_exits_2(config_module: ModuleType) -> None:
     def load_config(path: str) -> Any:
         raise FileNotFoundError(f"no such file: {path}")
 
-    monkeypatch.setattr(legion.llm.config, "load_config", load_config, raising=False)
+    config_module.load_config = load_config  # type: ignore[attr-defined]
     result = run("summary", "--config", "missing.yaml")
     assert result.exit_code == 2
     assert "cannot read config missing.yaml: no such file" in result.output
+
+
+def test_config_without_a_ledger_url_exits_2(config_module: ModuleType) -> None:
+    def load_config(path: str) -> Any:
+        return SimpleNamespace(ledger=SimpleNamespace(url=None))
+
+    config_module.load_config = load_config  # type: ignore[attr-defined]
+    result = run("summary", "--config", "gateway.yaml")
+    assert result.exit_code == 2
+    assert "names no ledger (ledger.url)" in result.output
+
+
+def test_config_without_a_loader_points_at_db(config_module: ModuleType) -> None:
+    result = run("summary", "--config", "gateway.yaml")
+    assert result.exit_code == 2
+    assert "pass the ledger with --db URL" in result.output
 
 
 def test_parse_since() -> None:
@@ -123,10 +158,3 @@ def test_parse_since() -> None:
     assert parse_since("2025-03-01") == datetime(2025, 3, 1, tzinfo=UTC)
     with pytest.raises(ValueError, match="neither a span"):
         parse_since("yesterday")
-
-
-def test_config_without_a_loader_points_at_db(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.delattr(legion.llm.config, "load_config", raising=False)
-    result = run("summary", "--config", "gateway.yaml")
-    assert result.exit_code == 2
-    assert "pass the ledger with --db URL" in result.output

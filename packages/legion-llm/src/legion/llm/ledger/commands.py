@@ -116,40 +116,48 @@ def summary_command(
     _print_table(by, since, rows)
 
 
-def _print_table(by: str, since: datetime | None, rows: list[dict[str, Any]]) -> None:
-    from rich.console import Console
-    from rich.table import Table
+COLUMNS = ("requests", "attempts", "errors", "in tok", "out tok", "cost $", "unpriced", "p50 ms")
 
-    title = f"Cost by {by}" + (f" since {since:%Y-%m-%d %H:%M} UTC" if since else "")
-    table = Table(title=title)
-    table.add_column(by)
-    columns = (
-        "requests",
-        "attempts",
-        "errors",
-        "in tok",
-        "out tok",
-        "cost $",
-        "unpriced",
-        "p50 ms",
-    )
-    for name in columns:
-        table.add_column(name, justify="right")
-    for row in rows:
-        p50 = row["p50_latency_ms"]
-        table.add_row(
-            "-" if row[by] is None else str(row[by]),
-            str(row["requests"]),
-            str(row["attempts"]),
-            str(row["errors"]),
-            f"{row['input_tokens']:,}",
-            f"{row['output_tokens']:,}",
-            f"{row['cost_usd']:.4f}",
-            str(row["unknown_cost_requests"]),
-            "-" if p50 is None else f"{p50:.0f}",
-        )
-    console = Console()
+
+def _cells(by: str, row: dict[str, Any]) -> list[str]:
+    p50 = row["p50_latency_ms"]
+    return [
+        "-" if row[by] is None else str(row[by]),
+        str(row["requests"]),
+        str(row["attempts"]),
+        str(row["errors"]),
+        f"{row['input_tokens']:,}",
+        f"{row['output_tokens']:,}",
+        f"{row['cost_usd']:.4f}",
+        str(row["unknown_cost_requests"]),
+        "-" if p50 is None else f"{p50:.0f}",
+    ]
+
+
+def _print_table(by: str, since: datetime | None, rows: list[dict[str, Any]]) -> None:
     if not rows:
-        console.print(f"No requests in the ledger{' since then' if since else ''}.")
+        click.echo(f"No requests in the ledger{' since then' if since else ''}.")
         return
-    console.print(table)
+    title = f"Cost by {by}" + (f" since {since:%Y-%m-%d %H:%M} UTC" if since else "")
+    header = [by, *COLUMNS]
+    body = [_cells(by, row) for row in rows]
+    try:
+        from rich.console import Console
+        from rich.table import Table
+    except ImportError:  # rich is optional here: fall back to aligned plain text
+        widths = [max(len(line[i]) for line in [header, *body]) for i in range(len(header))]
+        click.echo(title)
+        for line in [header, *body]:
+            click.echo(
+                "  ".join(
+                    cell.rjust(w) if i else cell.ljust(w)
+                    for i, (cell, w) in enumerate(zip(line, widths, strict=True))
+                )
+            )
+        return
+    table = Table(title=title)
+    for i, name in enumerate(header):
+        table.add_column(name, justify="right" if i else "left")
+    for cells in body:
+        table.add_row(*cells)
+    Console().print(table)
