@@ -260,6 +260,16 @@ def test_thinking_dropped_and_legacy_marker_not_forwarded() -> None:
     assert "metadata" not in wire  # the gateway's own tags
 
 
+def test_anthropic_only_extras_are_translated_or_dropped() -> None:
+    request = parse_chat_request(CLIENT_BODY)
+    request.extra.update(
+        thinking={"type": "enabled", "budget_tokens": 1024}, disable_parallel_tool_use=True
+    )
+    wire = chat_request_to_wire(request, "m", stream=False)
+    assert "thinking" not in wire and "disable_parallel_tool_use" not in wire
+    assert wire["parallel_tool_calls"] is False
+
+
 def test_tool_results_inside_user_messages_become_tool_messages() -> None:
     """Anthropic-style user turns carry tool results; OpenAI wants them as tool messages first."""
     request = ChatRequest(

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import socket
 from collections.abc import Callable, Coroutine
 from typing import Any, TypeVar
 
@@ -22,7 +24,7 @@ from legion.llm.canonical import (
 )
 from legion.llm.deployment import Deployment
 from legion.llm.errors import ErrorKind, GatewayError
-from legion.llm.providers.openai_compat import OpenAICompatProvider
+from legion.llm.providers.openai_compat import OpenAICompatProvider, _chat_body
 
 T = TypeVar("T")
 Run = Callable[[Coroutine[Any, Any, T]], T]
@@ -176,7 +178,10 @@ def test_stream_first_byte_timeout(upstream: Any, run: Run[Any]) -> None:
 
 
 def test_connection_refused(run: Run[Any]) -> None:
-    deployment = Deployment("d", "m", "openai", "m", api_base="http://127.0.0.1:9/v1")
+    with socket.socket() as probe:  # a port nothing listens on once the probe closes
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    deployment = Deployment("d", "m", "openai", "m", api_base=f"http://127.0.0.1:{port}/v1")
     with pytest.raises(GatewayError) as caught:
         run(OpenAICompatProvider().chat(chat_request(), deployment))
     assert caught.value.kind == ErrorKind.UPSTREAM and caught.value.upstream
@@ -191,6 +196,17 @@ def test_continue_from(upstream: Any, run: Run[Any]) -> None:
         {"role": "assistant", "content": "Roses are red,"},
         {"role": "user", "content": CONTINUE_PROMPT},
     ]
+
+
+def test_max_tokens_name_follows_the_server() -> None:
+    """OpenAI's own API wants `max_completion_tokens`; compatible servers know `max_tokens`."""
+    request = chat_request(max_tokens=5)
+    official = Deployment("d", "m", "openai", "gpt", api_base=None)
+    local = Deployment("d", "m", "openai", "llama", api_base="http://localhost:8000/v1")
+    official_body = json.loads(_chat_body(request, official, stream=False))
+    local_body = json.loads(_chat_body(request, local, stream=False))
+    assert official_body["max_completion_tokens"] == 5 and "max_tokens" not in official_body
+    assert local_body["max_tokens"] == 5 and "max_completion_tokens" not in local_body
 
 
 def test_legacy_completion_goes_to_chat(upstream: Any, run: Run[Any]) -> None:

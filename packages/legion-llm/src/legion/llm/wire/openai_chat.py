@@ -535,6 +535,11 @@ class ChatStreamRenderer:
 
 # Extra keys that are the gateway's own bookkeeping or that the stream flag decides.
 _NOT_FORWARDED = frozenset({"legacy_completion", "stream", "stream_options"})
+# Anthropic request fields that the Anthropic dialect keeps in `extra`; an OpenAI upstream
+# refuses unknown fields, and the routing hint already carries what `thinking` asked for.
+_ANTHROPIC_ONLY = frozenset(
+    {"thinking", "disable_parallel_tool_use", "container", "mcp_servers", "context_management"}
+)
 
 
 def _content_to_wire(parts: Sequence[Part]) -> str | list[dict[str, Any]]:
@@ -633,11 +638,13 @@ def chat_request_to_wire(request: ChatRequest, model: str, *, stream: bool) -> d
     if request.metadata and request.extra.get("store"):
         body["metadata"] = request.metadata
     for key, value in request.extra.items():
-        if key in _NOT_FORWARDED or key in body:
+        if key in _NOT_FORWARDED or key in _ANTHROPIC_ONLY or key in body:
             continue
         if key == "parallel_tool_calls" and not request.tools:
             continue
         body[key] = value
+    if request.tools and request.extra.get("disable_parallel_tool_use") is True:
+        body["parallel_tool_calls"] = False
     if stream:
         options = request.extra.get("stream_options")
         body["stream"] = True
