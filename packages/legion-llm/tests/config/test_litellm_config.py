@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 from loguru import logger
 
-from legion.llm.config import GatewayConfig, load_config
+from legion.llm.config import ConfigError, GatewayConfig, load_config
 from legion.llm.deployment import Deployment
 
 
@@ -166,3 +166,19 @@ def test_unknown_litellm_keys_are_ignored_and_listed_at_debug(
         "general_settings.alerting",
     ):
         assert key in text
+
+
+def test_empty_environment_variables_are_unset(write: Callable[[str], Path]) -> None:
+    path = write(
+        """\
+        model_list:
+          - model_name: a
+            litellm_params: {model: openai/a, api_key: os.environ/EMPTY}
+        environment_variables:
+          EMPTY:
+          PORT: 6379
+        """
+    )
+    with pytest.raises(ConfigError) as caught:
+        load_config(path, env={})
+    assert "EMPTY is not set" in str(caught.value)

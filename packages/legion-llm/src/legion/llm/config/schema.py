@@ -180,8 +180,9 @@ class ConfigFile(_LiteLLM):
     @field_validator("environment_variables", mode="before")
     @classmethod
     def _scalars_as_text(cls, value: Any) -> Any:
+        """Scalars as text; an empty value (`REDIS_PASSWORD:`) is no value at all."""
         if isinstance(value, dict):
-            return {k: scalar_text(v) for k, v in value.items()}
+            return {k: scalar_text(v) for k, v in value.items() if v is not None}
         return value
 
 
