@@ -90,7 +90,12 @@ def _fold_at(messages: list[Message], start: int) -> tuple[str, int] | None:
             return None  # a long message in the middle would be lost
         answer = plain[-1]
         # Settled: the next message starts something new (a user turn) or the window ends here.
-        settled = end == len(messages) or messages[end].role != "assistant"
+        # An answer that is itself a question waits for the user's reply (up to MAX_MESSAGES).
+        settled = (end == len(messages) or messages[end].role != "assistant") and not (
+            answer.endswith("?")
+        )
+        if not settled and not answer.endswith("?"):
+            return None  # the assistant goes on: not a settled exchange
         short = len(answer) <= MAX_ANSWER_CHARS
         if settled and (short or _CONCLUDES.match(answer)):
             # The user's side of the exchange (the question and any reply to a counter-question).
