@@ -18,6 +18,7 @@ from llm_curation_corpus import BUCKETS, Fact, Session, bucket_label, bucket_of,
 from legion.llm.canonical import Message
 from legion.llm.curation import STRATEGIES, Archive, CurationSettings, Curator
 from legion.llm.curation.message_text import full_text
+from legion.llm.curation.turns import recent_start
 
 SHORT = {
     "strip_thinking": "think",
@@ -40,6 +41,7 @@ class Bucket:
     facts: int = 0
     kept_history: int = 0
     kept_with_archive: int = 0
+    kept_truncated: int = 0
     seconds: float = 0.0
     archived_sessions: int = 0
 
@@ -61,6 +63,9 @@ class Bucket:
             if self.facts
             else 100.0,
             "facts_in_history_or_archive_pct": round(100 * self.kept_with_archive / self.facts, 1)
+            if self.facts
+            else 100.0,
+            "facts_if_truncated_pct": round(100 * self.kept_truncated / self.facts, 1)
             if self.facts
             else 100.0,
             "mean_curate_ms": round(1000 * self.seconds / n, 1),
@@ -87,11 +92,15 @@ def measure(sessions: list[Session], settings: CurationSettings, archive: Archiv
             bucket.saved[name] = bucket.saved.get(name, 0) + saved
         bucket.archived_sessions += result.dropped_count > 0
         archived = [m for batch in archive.read(session.id) for m in batch.messages]
+        # The comparison: the system prompt and the preserved recent turns alone, nothing else.
+        cut = recent_start(session.messages, settings.preserve_recent_turns)
+        truncated = [*session.messages[:1], *session.messages[cut:]]
         for fact in session.facts:
             bucket.facts += 1
             in_history = present(fact, result.messages)
             bucket.kept_history += in_history
             bucket.kept_with_archive += in_history or present(fact, archived)
+            bucket.kept_truncated += present(fact, truncated)
     return list(buckets.values())
 
 
@@ -106,6 +115,7 @@ def total(buckets: list[Bucket]) -> Bucket:
         all_.facts += bucket.facts
         all_.kept_history += bucket.kept_history
         all_.kept_with_archive += bucket.kept_with_archive
+        all_.kept_truncated += bucket.kept_truncated
         all_.seconds += bucket.seconds
         all_.archived_sessions += bucket.archived_sessions
     return all_
@@ -126,7 +136,14 @@ def print_table(rows: list[dict[str, object]], settings: CurationSettings) -> No
         table.add_column(column, justify="right")
     for name in STRATEGIES:
         table.add_column(SHORT[name], justify="right")
-    for column in ("dropped", "facts", "kept in history", "kept incl. archive", "ms"):
+    for column in (
+        "dropped",
+        "facts",
+        "kept in history",
+        "kept incl. archive",
+        "kept if truncated",
+        "ms",
+    ):
         table.add_column(column, justify="right")
     for row in rows:
         shares = row["strategy_share_pct"]
@@ -142,6 +159,7 @@ def print_table(rows: list[dict[str, object]], settings: CurationSettings) -> No
             str(row["facts"]),
             f"{row['facts_in_history_pct']}%",
             f"{row['facts_in_history_or_archive_pct']}%",
+            f"{row['facts_if_truncated_pct']}%",
             str(row["mean_curate_ms"]),
         )
     Console(width=200).print(table)
