@@ -303,3 +303,34 @@ def test_long_messages_are_shortened(
     esc = Escalation(plan_of([a], health), 1, health)
     drive(esc, {"a": err(ErrorKind.UPSTREAM, "x" * 1000)})
     assert len(esc.history[0].message or "") == 200
+
+
+def test_a_free_probe_goes_before_a_better_scored_peer_of_its_tier(
+    make_deployment: MakeDeployment, health: HealthTracker, clock: FakeClock
+) -> None:
+    closed_peer = make_deployment("peer", tier="cloud")
+    recovering = make_deployment("recovering", tier="cloud")
+    for _ in range(3):
+        health.record_failure(recovering.instance)
+    clock.now += 60
+    esc = Escalation(plan_of([closed_peer, recovering], health), 3, health)
+    assert esc.next() is recovering
+    esc.report(recovering, None, 10.0)
+    assert health.state(recovering.instance) == "closed"
+
+
+def test_a_probe_does_not_pull_requests_up_a_tier_or_to_a_fallback(
+    make_deployment: MakeDeployment, health: HealthTracker, clock: FakeClock
+) -> None:
+    local = make_deployment("local", tier="local")
+    frontier = make_deployment("frontier", tier="frontier")
+    fallback = make_deployment("fb", model_name="fb", tier="local")
+    for d in (frontier, fallback):
+        for _ in range(3):
+            health.record_failure(d.instance)
+    clock.now += 60
+    esc = Escalation(plan_of([local, frontier, fallback], health), 3, health)
+    assert esc.next() is local
+    esc.report(local, err(ErrorKind.UPSTREAM), 1.0)
+    assert esc.next() is frontier  # reached in order, on its probe
+    assert health.try_acquire(frontier.instance) is False

@@ -111,25 +111,33 @@ class Escalation:
         return deployment
 
     def next(self) -> Deployment | None:
-        """The next deployment to try: the first whose circuit admits a request, else (all
-        remaining circuits open) the first remaining one; None when done."""
+        """The next deployment to try, None when done. The first closed circuit in order, unless
+        a half-open instance of the same model at the same or a closer tier has its probe free:
+        then the probe goes first, since a half-open circuit recovers only by being probed. With
+        every remaining circuit open (or probing), the first remaining deployment is tried."""
         if self._stop_error is not None or self._attempts >= self.max_attempts:
             return None
-        chosen: Deployment | None = None
         for d in list(self._queue):
             reason = self.health.unusable_reason(d.id)
             if reason is not None:
                 self._skip(d, f"unusable: {reason}", None)
+        if not self._queue:
+            return None
+        states = {d.instance: self.health.state(d.instance) for d in self._queue}
+        chosen = next((d for d in self._queue if states[d.instance] == "closed"), None)
+        for d in self._queue:
+            if states[d.instance] != "half_open":
+                continue
+            if chosen is not None and (
+                d.model_name != chosen.model_name or d.tier_rank > chosen.tier_rank
+            ):
                 continue
             if self.health.try_acquire(d.instance):
                 chosen = d
-                if self.health.state(d.instance) == "half_open":
-                    self._probing.add(d.id)
+                self._probing.add(d.id)
                 break
-        if chosen is None and self._queue:
-            chosen = self._queue[0]
         if chosen is None:
-            return None
+            chosen = self._queue[0]
         self._queue.remove(chosen)
         self._attempts += 1
         return chosen
