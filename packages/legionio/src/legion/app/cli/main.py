@@ -19,6 +19,7 @@ SHARED: dict[str, tuple[str, str]] = {
     "config": (f"{COMMANDS}.config:config", "Show, locate and validate settings."),
     "graph": (f"{COMMANDS}.graph:graph", "The relationship graph as Mermaid or dot."),
     "lex": (f"{COMMANDS}.lex:lex", "List, inspect and create extensions."),
+    "llm": ("legion.llm.cli:main", "The LLM gateway: serve it, read its cost ledger, make keys."),
     "node": (f"{COMMANDS}.node:node", "Nodes that sent heartbeats."),
     "relationship": (f"{COMMANDS}.relationship:relationship", "Trigger → action links."),
     "schedule": (f"{COMMANDS}.schedule:schedule", "Cron and interval schedules."),

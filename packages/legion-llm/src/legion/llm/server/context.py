@@ -1,0 +1,47 @@
+"""Who is asking and how: the principal from the key headers, routing hints from `x-legion-*`
+headers, and the conversation a request belongs to (for curation and the ledger)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from litestar import Request
+
+from legion.llm.canonical import ChatRequest, RouteHints
+from legion.llm.errors import ErrorKind, GatewayError
+from legion.llm.gateway import Gateway, RequestContext
+
+EFFORTS = ("low", "moderate", "high", "reasoning")
+
+
+def request_context(
+    gateway: Gateway, request: Request[Any, Any, Any], dialect: str, request_type: str
+) -> RequestContext:
+    headers = request.headers
+    principal = gateway.authenticate(headers.get("authorization"), headers.get("x-api-key"))
+    return RequestContext(dialect=dialect, request_type=request_type, principal=principal)
+
+
+def apply_headers(request: Request[Any, Any, Any], chat: ChatRequest, ctx: RequestContext) -> None:
+    """Header hints override body hints; the conversation id comes from a header or the body."""
+    headers = request.headers
+    hints: RouteHints = chat.hints
+    if provider := headers.get("x-legion-provider"):
+        hints.provider = provider
+    if tier := headers.get("x-legion-tier"):
+        hints.tier = tier
+    if effort := headers.get("x-legion-effort"):
+        if effort not in EFFORTS:
+            raise GatewayError(
+                ErrorKind.INVALID_REQUEST,
+                f"x-legion-effort must be one of {', '.join(EFFORTS)}, not {effort!r}",
+                param="x-legion-effort",
+            )
+        hints.effort = effort  # type: ignore[assignment]
+    if headers.get("x-legion-privacy", "").lower() in ("strict", "on", "true", "1"):
+        hints.privacy = True
+    conversation = headers.get("x-legion-conversation-id")
+    if not conversation:
+        value = chat.metadata.get("conversation_id")
+        conversation = value if isinstance(value, str) else None
+    ctx.conversation_id = conversation or chat.user
