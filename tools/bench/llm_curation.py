@@ -13,12 +13,18 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from llm_curation_corpus import BUCKETS, Fact, Session, bucket_label, bucket_of, generate
-
 from legion.llm.canonical import Message
 from legion.llm.curation import STRATEGIES, Archive, CurationSettings, Curator
 from legion.llm.curation.message_text import full_text
 from legion.llm.curation.turns import recent_start
+from legion.llm.testing.agent_sessions import (
+    BUCKETS,
+    Fact,
+    Session,
+    bucket_label,
+    bucket_of,
+    generate,
+)
 
 SHORT = {
     "strip_thinking": "think",

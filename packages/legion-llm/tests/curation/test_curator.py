@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 import copy
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -12,17 +11,13 @@ from legion.llm.curation.message_text import full_text
 from legion.llm.curation.tool_pairing import unpaired
 from legion.llm.curation.turns import recent_start
 
-BENCH = Path(__file__).resolve().parents[4] / "tools" / "bench"
-
 
 @pytest.fixture(scope="module")
 def corpus() -> Any:
-    """The generated corpus (tools/bench), when the repository is at hand."""
-    sys.path.insert(0, str(BENCH))
-    try:
-        return pytest.importorskip("llm_curation_corpus")
-    finally:
-        sys.path.remove(str(BENCH))
+    """The generated agent-session corpus."""
+    from legion.llm.testing import agent_sessions
+
+    return agent_sessions
 
 
 def _session(c: Any) -> Any:

@@ -37,7 +37,9 @@ class ListAttempts:
     def next(self) -> Deployment | None:
         return self.pending.pop(0) if self.pending else None
 
-    def report(self, deployment: Deployment, error: GatewayError | None, duration_ms: float) -> None:
+    def report(
+        self, deployment: Deployment, error: GatewayError | None, duration_ms: float
+    ) -> None:
         self.reports.append((deployment.id, None if error is None else error.kind.value))
 
     def exhausted_error(self) -> GatewayError:

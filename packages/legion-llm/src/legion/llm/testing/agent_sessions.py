@@ -5,7 +5,8 @@ reasoning, tool calls to read_file / run_command / search / edit_file with large
 after edits, clarification exchanges, harness reminders, near-duplicate status updates) and the
 facts planted in its early turns, each with a question and the strings that answer it.
 
-Use: `sessions = generate(seed=7)`; the same seed always gives the same sessions.
+Use: `sessions = generate(seed=7)`; the same seed always gives the same sessions. Used by the
+curation tests and by `tools/bench/llm_curation.py`.
 """
 
 from __future__ import annotations
