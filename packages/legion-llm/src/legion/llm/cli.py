@@ -126,3 +126,7 @@ def _print_check(config: Any, as_json: bool) -> None:
 def _fail(message: str) -> None:
     click.echo(f"error: {message}", err=True)
     sys.exit(2)
+
+
+if __name__ == "__main__":
+    main()

@@ -8,12 +8,11 @@ import hashlib
 import os
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
 
 import yaml  # type: ignore[import-untyped]  # no types-PyYAML in the env
 from loguru import logger
 from pydantic import BaseModel, ValidationError
-from pydantic_core import ErrorDetails
 
 from legion.core.settings.layers import legion_home
 from legion.llm.config import key_paths
@@ -81,6 +80,9 @@ LEGION_KEYS: frozenset[str] = frozenset().union(
 )
 
 Path_ = tuple[object, ...]
+
+if TYPE_CHECKING:
+    from pydantic_core import ErrorDetails
 
 
 def load_config(path: Path | str, *, env: Mapping[str, str] | None = None) -> GatewayConfig:
