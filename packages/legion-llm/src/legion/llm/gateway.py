@@ -97,8 +97,25 @@ class Gateway:
     def start(self) -> None:
         """Start the ledger writer, and load litellm's price map off the request path."""
         self.accounting.start()
+        self._resume_budgets()
         if any(d.input_cost_per_token is None for d in self.config.deployments):
             threading.Thread(target=_load_prices, name="legion-llm-prices", daemon=True).start()
+
+    def _resume_budgets(self) -> None:
+        """Budgets count lifetime spend: start from what the ledger already holds."""
+        if (
+            not any(k.max_budget is not None for k in self.config.keys)
+            or not self.config.ledger.url
+        ):
+            return
+        from legion.llm.ledger.summary import LedgerUnavailable, spend_by_key
+
+        try:
+            self.keys.load_spend(spend_by_key(self.config.ledger.url))
+        except LedgerUnavailable as exc:
+            from legion.core.logging import logger
+
+            logger.warning("budgets start at zero: the ledger did not answer ({})", exc)
 
     async def aclose(self) -> None:
         await self.providers.aclose()
