@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import random
 import threading
@@ -10,6 +11,7 @@ import time
 import traceback
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from types import ModuleType
 from typing import Any
 
 from legion.core.engine import task as st
@@ -197,12 +199,18 @@ class Engine:
             self._live[task.id] = task
             self._outstanding[root] = self._outstanding.get(root, 0) + 1
 
-    def _enqueue(self, task: Task, message: str | None = None) -> None:
+    def _enqueue(
+        self, task: Task, message: str | None = None, keep: list[Task] | None = None
+    ) -> None:
+        """Track, record and announce `task`, then queue it; with `keep` (a worker's follow-ups),
+        the first queued one goes into `keep` instead, for that worker to run next."""
         self._track(task)
         self._record(task, message)
         self._emit(task)
         if task.status == st.DELAYED and task.run_at is not None:
             self.plane.schedule(task, task.run_at)
+        elif keep is not None and not keep:
+            keep.append(task)
         else:
             self.plane.submit(task)
 
@@ -218,17 +226,20 @@ class Engine:
             self._policies[function] = policy
         return policy
 
-    def _execute(self, task: Task) -> None:
-        """Run one task in a worker thread; every outcome is recorded, nothing escapes."""
+    def _execute(self, task: Task) -> Task | None:
+        """Run one task in a worker thread; every outcome is recorded, nothing escapes.
+
+        Returns its first follow-up, already recorded as queued, for the same worker to run next
+        (it then goes queued → completed within one write batch and is written once)."""
         with self._lock:  # claim it; cancel() decides under the same lock
             if task.status not in st.PENDING:  # cancelled or expired while it waited
-                return
+                return None
             task.status = st.RUNNING
         try:
             cap = self.registry.get(task.function)
         except NotFoundError as exc:
             self._fail(task, st.FAILED, {"type": "NotFound", "message": exc.message})
-            return
+            return None
         policy = self._policy(task.function, cap)
         task.started_at = time.time()
         task.attempts += 1
@@ -251,7 +262,7 @@ class Engine:
                 st.FAILED,
                 {"type": "ValidationFailed", "message": exc.message, "details": exc.details},
             )
-            return
+            return None
         except (TypeError, ValueError) as exc:
             if "JSON serializable" in str(exc) or "Circular reference" in str(exc):
                 self._fail(
@@ -259,25 +270,26 @@ class Engine:
                     st.FAILED,
                     {"type": "ResultNotJSON", "message": f"the result is not JSON: {exc}"},
                 )
-                return
+                return None
             self._failed_attempt(task, exc, policy)
-            return
+            return None
         except TimeLimitExceeded as exc:
             self._failed_attempt(task, exc, policy, f"time limit of {policy.time_limit}s exceeded")
-            return
+            return None
         except BaseException as exc:  # the task's own error, whatever it is
             if isinstance(exc, KeyboardInterrupt | SystemExit):
                 raise
             self._failed_attempt(task, exc, policy)
-            return
+            return None
         task.result = result
         task.result_json = result_json
         task.status = st.COMPLETED
         task.finished_at = time.time()
         self._record(task)
         self._emit(task)
+        keep: list[Task] = []
         try:
-            self._follow_ups(task)
+            self._follow_ups(task, keep)
         except Exception as exc:  # a bug in follow-up handling must still finish the task
             logger.opt(exception=True).error("follow-ups of task {} failed", task.id)
             task.status = st.EXCEPTION
@@ -285,6 +297,7 @@ class Engine:
             self._record(task, task.error["message"])
             self._emit(task)
         self._finish(task)
+        return keep[0] if keep else None
 
     def _failed_attempt(
         self, task: Task, exc: BaseException, policy: RunPolicy, message: str | None = None
@@ -350,21 +363,21 @@ class Engine:
             bus.publish(key, task.event())
 
     # -- chains -------------------------------------------------------------------------------
-    def _follow_ups(self, task: Task) -> None:
+    def _follow_ups(self, task: Task, keep: list[Task] | None = None) -> None:
         follows = self.relationships.for_trigger(task.function)
         if not follows:
             return
         result = task.result if task.result_hook is None else task.result_hook(task.result)
-        items = result if isinstance(result, list) else [result]
+        items = result if isinstance(result, list) else (result,)
         for follow in follows:
             if follow.chain is not None and task.chain is not None and follow.chain != task.chain:
                 continue
             for item in items:
-                self._follow(task, follow, item)
+                self._follow(task, follow, item, keep)
 
-    def _follow(self, parent: Task, follow: Follow, item: Any) -> None:
-        from legion.core.conditions import evaluate, explain
-
+    def _follow(
+        self, parent: Task, follow: Follow, item: Any, keep: list[Task] | None = None
+    ) -> None:
         child = Task(
             function=follow.action,
             args={},
@@ -398,14 +411,15 @@ class Engine:
                 },
             )
             return
-        if follow.condition is not None and not evaluate(follow.condition, context):
+        condition = follow.condition  # compiled once, when the relationships were loaded
+        if condition is not None and not condition.evaluate(context):
             self._record_final(
                 child,
                 st.CONDITIONER_FAILED,
                 {
                     "type": "ConditionsNotMet",
                     "message": "conditions not met",
-                    "explain": explain(follow.condition, context),
+                    "explain": condition.explain(context),
                 },
             )
             return
@@ -418,7 +432,7 @@ class Engine:
         if arg_sets is None:
             return
         for i, args in enumerate(arg_sets):  # a transformation that renders a list fans out
-            self._spawn(child if i == 0 else sibling(child), follow, cap, args)
+            self._spawn(child if i == 0 else sibling(child), follow, cap, args, keep)
 
     def _arguments(
         self, child: Task, follow: Follow, cap: Capability, context: dict[str, Any], item: Any
@@ -426,12 +440,13 @@ class Engine:
         """The action's arguments: rendered by the transformation, or the result's matching keys.
 
         None means the child was already recorded as failed."""
-        from legion.core.transformations import TransformationError, transform_and_validate
-
         if follow.transformation is not None:
+            transformations = _transformations()
             try:
-                out = transform_and_validate(follow.transformation, context, cap.validate)
-            except TransformationError as exc:
+                out = transformations.transform_and_validate(
+                    follow.transformation, context, cap.validate
+                )
+            except transformations.TransformationError as exc:
                 self._record_final(
                     child,
                     st.TRANSFORMER_FAILED,
@@ -460,14 +475,22 @@ class Engine:
             )
             return None
 
-    def _spawn(self, child: Task, follow: Follow, cap: Capability, args: dict[str, Any]) -> None:
-        child.args = json_safe(args)
+    def _spawn(
+        self,
+        child: Task,
+        follow: Follow,
+        cap: Capability,
+        args: dict[str, Any],
+        keep: list[Task] | None = None,
+    ) -> None:
+        child.args, child.args_json = json_args(args)
         child.call_args = args
         child.max_retries = self._policy(child.function, cap).retries
         if follow.delay:
             child.status = st.DELAYED
             child.run_at = time.time() + follow.delay
-        self._enqueue(child, f"follow-up of {child.parent_id} via relationship {follow.id}")
+        message = f"follow-up of {child.parent_id} via relationship {follow.id}"
+        self._enqueue(child, message, keep)
 
     def _record_final(self, task: Task, status: str, error: dict[str, Any]) -> None:
         task.status = status
@@ -535,14 +558,27 @@ class Engine:
         return live if live is not None else self.store.get(task_id)
 
 
+@functools.cache
+def _transformations() -> ModuleType:
+    """The transformations package, imported when a relationship first needs it (it is large)."""
+    import legion.core.transformations as module
+
+    return module
+
+
 def json_safe(args: dict[str, Any]) -> dict[str, Any]:
     """Validated arguments as JSON values, for the store."""
+    return json_args(args)[0]
+
+
+def json_args(args: dict[str, Any]) -> tuple[dict[str, Any], str]:
+    """Validated arguments as JSON values for the store, and their JSON text (written as is)."""
     try:
-        json.dumps(args)
-        return args
+        return args, json.dumps(args)
     except (TypeError, ValueError):
-        loaded: dict[str, Any] = json.loads(json.dumps(args, default=str))
-        return loaded
+        text = json.dumps(args, default=str)
+        loaded: dict[str, Any] = json.loads(text)
+        return loaded, text
 
 
 def sibling(task: Task) -> Task:

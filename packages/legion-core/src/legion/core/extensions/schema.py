@@ -5,6 +5,7 @@ Fields are aliased to the parameter names so any name (even `schema` or `model_x
 
 from __future__ import annotations
 
+import functools
 import inspect
 import typing
 from collections.abc import Callable, Mapping
@@ -83,12 +84,17 @@ def validate_args(model: type[BaseModel], args: Mapping[str, Any], address: str)
             hint=f"`legion lex info {address.split('.')[0]}` shows the signature",
             details=problems,
         ) from None
-    values = {
-        field.alias or name: getattr(instance, name)
-        for name, field in type(instance).model_fields.items()
-    }
-    values.update(instance.model_extra or {})
+    values = {alias: getattr(instance, name) for name, alias in _aliases(model)}
+    extra = instance.model_extra
+    if extra:
+        values.update(extra)
     return values
+
+
+@functools.lru_cache(maxsize=4096)
+def _aliases(model: type[BaseModel]) -> tuple[tuple[str, str], ...]:
+    """(field name, parameter name) of each field: read once per model, not on every call."""
+    return tuple((name, field.alias or name) for name, field in model.model_fields.items())
 
 
 def signature_text(func: Callable[..., Any], *, skip_self: bool = False) -> str:

@@ -3,6 +3,7 @@ microseconds instead of a transaction each; reads flush first, so they never see
 
 from __future__ import annotations
 
+import contextlib
 import json
 import threading
 import time
@@ -13,38 +14,23 @@ from typing import Any
 from sqlalchemy import Engine, Table, delete, func, insert, or_, select, update
 
 from legion.core.engine.task import FINAL, Task
-from legion.core.errors import ConfigError
-from legion.core.logging import logger
+from legion.core.store.batch import BatchSQL, sqlite_max_params
 from legion.core.store.models import TaskLogRow, TaskRow
+from legion.core.store.writer import Writer
 
 TASKS: Table = TaskRow.__table__  # type: ignore[attr-defined]
 LOGS: Table = TaskLogRow.__table__  # type: ignore[attr-defined]
 COLUMNS = [c.name for c in TASKS.columns]
 JSON_COLUMNS = ("args", "payload", "result", "error")
+# Changes waiting that make the writer flush before its deadline.
+DEFAULT_BATCH = 1024
 
 
 def upsert_sql(dialect: str, paramstyle: str) -> tuple[str, str]:
-    """Hand-written INSERT … ON CONFLICT (the hot path skips SQLAlchemy's per-row work)."""
-    mark = "?" if paramstyle == "qmark" else "%s"
-    names = ", ".join(COLUMNS)
-    marks = ", ".join(mark for _ in COLUMNS)
-    updatable = [c for c in COLUMNS if c not in ("id", "created_at")]
-    if dialect in ("sqlite", "postgresql"):
-        sets = ", ".join(f"{c} = excluded.{c}" for c in updatable)
-        tasks = f"INSERT INTO tasks ({names}) VALUES ({marks}) ON CONFLICT (id) DO UPDATE SET "
-        tasks += sets
-    elif dialect in ("mysql", "mariadb"):
-        sets = ", ".join(f"{c} = VALUES({c})" for c in updatable)
-        tasks = f"INSERT INTO tasks ({names}) VALUES ({marks}) ON DUPLICATE KEY UPDATE {sets}"
-    else:
-        raise ConfigError(
-            f"data.url points at a {dialect} database; Legion stores tasks in SQLite, "
-            "PostgreSQL or MySQL/MariaDB",
-            hint="set data.url to one of those (or leave it unset for SQLite)",
-        )
-    logs = "INSERT INTO task_logs (task_id, at, status, message) VALUES "
-    logs += f"({mark}, {mark}, {mark}, {mark})"
-    return tasks, logs
+    """The one-row upsert of a task and insert of a log line (a `ConfigError` for other
+    databases); the writer itself uses the multi-row form of `BatchSQL`."""
+    sql = BatchSQL(dialect, paramstyle, COLUMNS)
+    return sql.tasks_sql(1), sql.logs_sql(1)
 
 
 def _json(value: Any) -> str | None:
@@ -79,88 +65,97 @@ def row_tuple(task: Task) -> tuple[Any, ...]:
 class TaskStore:
     """Tasks and their logs. `record` notes a change; a writer thread batches the writes."""
 
-    def __init__(self, engine: Engine, flush_interval: float = 0.005) -> None:
+    def __init__(
+        self, engine: Engine, flush_interval: float = 0.005, batch: int = DEFAULT_BATCH
+    ) -> None:
         self.engine = engine
         self.flush_interval = flush_interval
         self._tasks: deque[Task] = deque()
         self._logs: deque[tuple[str, float, str, str | None]] = deque()
         self._flush_lock = threading.Lock()
-        self._wake = threading.Event()
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
-        self._tasks_sql, self._logs_sql = upsert_sql(engine.dialect.name, engine.dialect.paramstyle)
+        self._sql = BatchSQL(engine.dialect.name, engine.dialect.paramstyle, COLUMNS)
+        self._sql_checked = engine.dialect.name != "sqlite"  # SQLite: check its limit once
+        self._writer = Writer(self.flush, self._backlog, flush_interval, batch)
+        self._changed = self._writer.changed
 
     # -- write path ---------------------------------------------------------------------------
     def record(self, task: Task, message: str | None = None) -> None:
         """Note a change of `task` and its log line; both are written within `flush_interval`.
 
         The task itself is queued, not a copy: the writer stores its latest state, and since
-        every change is recorded, the last write of a batch is always the task's final state."""
-        self._tasks.append(task)
+        every change is recorded, the last write of a batch is always the task's final state.
+        Never blocks: the writer thread does the writing."""
+        tasks = self._tasks
+        tasks.append(task)
         self._logs.append((task.id, time.time(), task.status, message))
+        self._changed(len(tasks))
+
+    def urge(self) -> None:
+        """Have the writer flush now rather than at its deadline (without waiting for it)."""
+        self._writer.urge()
 
     def start(self) -> None:
-        if self._thread is None:
-            self._stop.clear()
-            self._thread = threading.Thread(
-                target=self._run, name="legion-task-writer", daemon=True
-            )
-            self._thread.start()
+        self._writer.start()
 
     def stop(self) -> None:
-        self._stop.set()
-        self._wake.set()
-        if self._thread is not None:
-            self._thread.join(timeout=30)
-            self._thread = None
+        self._writer.stop()
         self.flush()
-
-    def _run(self) -> None:
-        while not self._stop.is_set():
-            self._wake.wait(self.flush_interval)
-            self._wake.clear()
-            try:
-                self.flush()
-            except Exception:
-                logger.opt(exception=True).error("writing tasks to the store failed; will retry")
-                time.sleep(min(1.0, self.flush_interval * 10))
 
     @property
     def writer(self) -> threading.Thread | None:
         """The writer thread, while one runs."""
-        return self._thread
+        return self._writer.thread
 
     @property
     def backlog(self) -> int:
         """Changes recorded but not written yet."""
         return len(self._tasks)
 
+    def _backlog(self) -> int:
+        return len(self._tasks)
+
     def flush(self) -> int:
         """Write every recorded change now; returns how many task rows were written."""
         with self._flush_lock:
-            latest: dict[str, Task] = {}
             tasks, logs = self._tasks, self._logs
-            while tasks:
-                task = tasks.popleft()
-                latest[task.id] = task
-            lines = []
-            while logs:
-                lines.append(logs.popleft())
+            # Only what is there now: changes recorded meanwhile wait for the next flush.
+            latest = {task.id: task for task in [tasks.popleft() for _ in range(len(tasks))]}
+            lines = [logs.popleft() for _ in range(len(logs))]
             if not latest and not lines:
                 return 0
             rows = [row_tuple(task) for task in latest.values()]
             try:
-                with self.engine.begin() as conn:
-                    if rows:
-                        conn.exec_driver_sql(self._tasks_sql, rows)
-                    if lines:
-                        conn.exec_driver_sql(self._logs_sql, lines)
+                self._write(rows, lines)
             except Exception:
                 # Put them back so nothing is lost; the writer retries.
                 tasks.extendleft(reversed(list(latest.values())))
                 logs.extendleft(reversed(lines))
                 raise
             return len(rows)
+
+    def _write(self, rows: list[tuple[Any, ...]], lines: list[tuple[Any, ...]]) -> None:
+        """One transaction on a pooled DBAPI connection (SQLAlchemy's per-statement work is
+        most of the cost of a small batch)."""
+        conn = self.engine.raw_connection()
+        try:
+            if not self._sql_checked:
+                dialect = self.engine.dialect
+                limit = sqlite_max_params(conn.driver_connection)
+                self._sql = BatchSQL(dialect.name, dialect.paramstyle, COLUMNS, limit)
+                self._sql_checked = True
+            cursor = conn.cursor()
+            try:
+                for sql, params in self._sql.statements(rows, lines):
+                    cursor.execute(sql, params)
+            finally:
+                cursor.close()
+            conn.commit()
+        except BaseException:
+            with contextlib.suppress(Exception):  # the original error is the one to report
+                conn.rollback()
+            raise
+        finally:
+            conn.close()
 
     def insert_now(self, task: Task, message: str | None = None) -> None:
         """Write one task synchronously (no node running: the CLI queues it for the next one)."""
