@@ -6,9 +6,9 @@ from __future__ import annotations
 import threading
 import time
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from legion.llm.accounting import Accounting
 from legion.llm.canonical import (
@@ -35,6 +35,8 @@ from legion.llm.tokens import estimate_request, estimate_text
 
 if TYPE_CHECKING:
     from legion.llm.curation.between_turns import BetweenTurns
+
+T = TypeVar("T")
 
 
 @dataclass
@@ -159,28 +161,41 @@ class Gateway:
     async def chat(self, request: ChatRequest, ctx: RequestContext) -> ChatResponse:
         escalation = self._plan(request, ctx, "chat")
         try:
-            while (deployment := escalation.next()) is not None:
-                if ctx.deployment is not None:
-                    ctx.failovers += 1
-                ctx.deployment = deployment
-                provider = self.providers.get(deployment.provider)
-                started = time.perf_counter()
-                try:
-                    response = await provider.chat(request, deployment)
-                except GatewayError as error:
-                    escalation.report(deployment, error, _ms(started))
-                    if not (error.retryable or error.unusable):
-                        raise
-                    continue
-                escalation.report(deployment, None, _ms(started))
-                response.model = request.model
-                self.accounting.finish(ctx, response.usage, None)
-                self._after_turn(request, ctx, response.content)
-                return response
-            raise escalation.exhausted_error()
+            response = await self._escalate(
+                escalation,
+                ctx,
+                lambda d: self.providers.get(d.provider).chat(request, d),
+            )
         except GatewayError as error:
             self.accounting.finish(ctx, None, error)
             raise
+        response.model = request.model
+        self.accounting.finish(ctx, response.usage, None)
+        self._after_turn(request, ctx, response.content)
+        return response
+
+    async def _escalate(
+        self,
+        escalation: Escalation,
+        ctx: RequestContext,
+        call: Callable[[Deployment], Awaitable[T]],
+    ) -> T:
+        """Call the candidates in escalation order until one answers; a client error stops."""
+        while (deployment := escalation.next()) is not None:
+            if ctx.deployment is not None:
+                ctx.failovers += 1
+            ctx.deployment = deployment
+            started = time.perf_counter()
+            try:
+                result = await call(deployment)
+            except GatewayError as error:
+                escalation.report(deployment, error, _ms(started))
+                if not (error.retryable or error.unusable):
+                    raise
+                continue
+            escalation.report(deployment, None, _ms(started))
+            return result
+        raise escalation.exhausted_error()
 
     def stream(self, request: ChatRequest, ctx: RequestContext) -> AsyncIterator[StreamEvent]:
         """Events for the client; raises GatewayError before the first event if nothing can
@@ -222,29 +237,19 @@ class Gateway:
                 self._after_turn(request, ctx, [TextPart(outcome.delivered_text)])
 
     async def embed(self, request: EmbeddingRequest, ctx: RequestContext) -> EmbeddingResponse:
-        as_chat = ChatRequest(model=request.model, messages=[])
-        escalation = self._plan(as_chat, ctx, "embeddings")
+        escalation = self._plan(ChatRequest(model=request.model, messages=[]), ctx, "embeddings")
         try:
-            while (deployment := escalation.next()) is not None:
-                ctx.deployment = deployment
-                started = time.perf_counter()
-                try:
-                    response = await self.providers.get(deployment.provider).embed(
-                        request, deployment
-                    )
-                except GatewayError as error:
-                    escalation.report(deployment, error, _ms(started))
-                    if not (error.retryable or error.unusable):
-                        raise
-                    continue
-                escalation.report(deployment, None, _ms(started))
-                response.model = request.model
-                self.accounting.finish(ctx, response.usage, None)
-                return response
-            raise escalation.exhausted_error()
+            response = await self._escalate(
+                escalation,
+                ctx,
+                lambda d: self.providers.get(d.provider).embed(request, d),
+            )
         except GatewayError as error:
             self.accounting.finish(ctx, None, error)
             raise
+        response.model = request.model
+        self.accounting.finish(ctx, response.usage, None)
+        return response
 
     def models(self, principal: Principal) -> list[str]:
         names = self.config.public_models()
