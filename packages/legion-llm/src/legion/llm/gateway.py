@@ -56,6 +56,8 @@ class RequestContext:
     failovers: int = 0
     ttft_ms: float | None = None
     stream: bool = False
+    # Curation asked for by the request (header); None: the key's or the gateway's setting.
+    curation: bool | None = None
     # The messages as the client sent them, when curation replaced their history.
     raw_messages: list[Message] | None = None
 
@@ -93,7 +95,7 @@ class Gateway:
         self.accounting = accounting or Accounting.from_config(config)
         self.accounting.keys = self.keys
         self.max_attempts = config.escalation.max_attempts if config.escalation.enabled else 1
-        self.curation = _curation(config)
+        self.curation: BetweenTurns | None = None
         self.started = int(time.time())
 
     def start(self) -> None:
@@ -126,14 +128,20 @@ class Gateway:
             self.curation.close()
 
     def curated(self, request: ChatRequest, ctx: RequestContext) -> ChatRequest:
-        """The request with the conversation's curated history, when curation is on."""
-        if self.curation is None or ctx.conversation_id is None:
+        """The request with the conversation's curated history, when curation is on for it:
+        the `x-legion-curation` header, else the key's setting, else the gateway's."""
+        choices = (ctx.curation, ctx.principal.curation, self.config.curation.enabled)
+        on = next(c for c in choices if c is not None)
+        if not on or ctx.conversation_id is None:
             return request
+        if self.curation is None:
+            self.curation = _curation(self.config)
+        ctx.curation = True
         ctx.raw_messages = request.messages
         return self.curation.prepare(ctx.conversation_id, request)
 
     def _after_turn(self, request: ChatRequest, ctx: RequestContext, answer: list[Part]) -> None:
-        if self.curation is not None and ctx.conversation_id is not None:
+        if ctx.curation and self.curation is not None and ctx.conversation_id is not None:
             raw = ctx.raw_messages if ctx.raw_messages is not None else request.messages
             self.curation.after(ctx.conversation_id, raw, request.messages, answer)
 
@@ -263,9 +271,7 @@ class Gateway:
         self.keys.authorize_model(principal, name)
 
 
-def _curation(config: GatewayConfig) -> BetweenTurns | None:
-    if not config.curation.enabled:
-        return None
+def _curation(config: GatewayConfig) -> BetweenTurns:
     from legion.llm.curation.between_turns import BetweenTurns
     from legion.llm.curation.settings import CurationSettings
 

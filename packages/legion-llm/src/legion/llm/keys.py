@@ -12,8 +12,8 @@ import hmac
 import threading
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Protocol
 
+from legion.llm.config.gateway_config import VirtualKeySpec
 from legion.llm.errors import ErrorKind, GatewayError
 
 MASTER = "master"
@@ -25,30 +25,6 @@ def hash_key(plain: str) -> str:
     return hashlib.sha256(plain.encode("utf-8")).hexdigest()
 
 
-class KeySpec(Protocol):
-    """What the store needs of a configured key (the config loader's specs fit it)."""
-
-    @property
-    def name(self) -> str: ...
-    @property
-    def key_sha256(self) -> str: ...
-    @property
-    def models(self) -> frozenset[str] | None: ...
-    @property
-    def max_budget(self) -> float | None: ...
-
-
-@dataclass(frozen=True, slots=True)
-class VirtualKeySpec:
-    """A virtual key as configured: `models` None allows every model, `max_budget` None is
-    unlimited (US dollars, over the whole ledger)."""
-
-    name: str
-    key_sha256: str
-    models: frozenset[str] | None = None
-    max_budget: float | None = None
-
-
 @dataclass(frozen=True, slots=True)
 class Principal:
     """The authenticated caller; holds no secret, so it is safe to log."""
@@ -57,6 +33,8 @@ class Principal:
     is_master: bool = False
     models: frozenset[str] | None = None
     max_budget: float | None = None
+    # Context curation for this key's conversations: None follows the gateway's setting.
+    curation: bool | None = None
 
 
 ANONYMOUS_PRINCIPAL = Principal(ANONYMOUS)
@@ -67,7 +45,7 @@ class KeyStore:
     """Authenticates requests and keeps spend per key. With no master key and no virtual keys
     configured, authentication is off and every caller is `anonymous`."""
 
-    def __init__(self, master_key: str | None, keys: Sequence[KeySpec]) -> None:
+    def __init__(self, master_key: str | None, keys: Sequence[VirtualKeySpec]) -> None:
         self._master_digest = bytes.fromhex(hash_key(master_key)) if master_key else None
         self._keys: list[tuple[bytes, Principal]] = []
         names: set[str] = {MASTER, ANONYMOUS}
@@ -82,7 +60,9 @@ class KeyStore:
                 raise ValueError(f"key {spec.name!r} has the same key as another key")
             names.add(spec.name)
             digests.add(digest)
-            self._keys.append((digest, Principal(spec.name, False, spec.models, spec.max_budget)))
+            self._keys.append(
+                (digest, Principal(spec.name, False, spec.models, spec.max_budget, spec.curation))
+            )
         self._lock = threading.Lock()
         self._spend: dict[str, float] = {}
 
@@ -170,7 +150,7 @@ class KeyStore:
             self._spend = {name: float(total) for name, total in spend_by_key.items()}
 
 
-def _digest(spec: KeySpec) -> bytes:
+def _digest(spec: VirtualKeySpec) -> bytes:
     text = spec.key_sha256.strip().lower()
     if len(text) != 64:
         raise ValueError(f"key {spec.name!r}: key_sha256 must be 64 hex digits")

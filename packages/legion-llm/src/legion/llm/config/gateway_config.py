@@ -56,6 +56,8 @@ class VirtualKeySpec:
     key_sha256: str
     models: frozenset[str] | None = None
     max_budget: float | None = None
+    # Context curation for this key's conversations: None follows legion.curation.enabled.
+    curation: bool | None = None
 
     def allows(self, model_name: str) -> bool:
         return self.models is None or model_name in self.models

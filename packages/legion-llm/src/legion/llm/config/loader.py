@@ -389,6 +389,7 @@ class _Loader:
                     key_sha256=digest,
                     models=frozenset(block.models) if block.models is not None else None,
                     max_budget=block.max_budget,
+                    curation=block.curation,
                 )
             )
         return specs

@@ -76,6 +76,7 @@ class KeyBlock(_Legion):
     key_sha256: str | None = Field(default=None, pattern=r"^[0-9a-fA-F]{64}$")
     models: list[str] | None = None
     max_budget: float | None = Field(default=None, ge=0)
+    curation: bool | None = None
 
 
 class CurationBlock(_Legion):

@@ -12,6 +12,7 @@ from legion.llm.errors import ErrorKind, GatewayError
 from legion.llm.gateway import Gateway, RequestContext
 
 EFFORTS = ("low", "moderate", "high", "reasoning")
+SWITCH = {"on": True, "off": False, "true": True, "false": False, "1": True, "0": False}
 
 
 def request_context(
@@ -40,6 +41,15 @@ def apply_headers(request: Request[Any, Any, Any], chat: ChatRequest, ctx: Reque
         hints.effort = effort  # type: ignore[assignment]
     if headers.get("x-legion-privacy", "").lower() in ("strict", "on", "true", "1"):
         hints.privacy = True
+    curation = headers.get("x-legion-curation", "").lower()
+    if curation:
+        if curation not in SWITCH:
+            raise GatewayError(
+                ErrorKind.INVALID_REQUEST,
+                f"x-legion-curation must be on or off, not {curation!r}",
+                param="x-legion-curation",
+            )
+        ctx.curation = SWITCH[curation]
     conversation = headers.get("x-legion-conversation-id")
     if not conversation:
         value = chat.metadata.get("conversation_id")
