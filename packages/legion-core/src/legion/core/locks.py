@@ -4,8 +4,9 @@
 `LocalLock` is the lite implementation: a process-wide registry (so two runtimes in one process
 compete) backed by an `flock` on a file under `$LEGION_HOME/locks/` (so two processes on the same
 home compete too; the kernel drops the file lock when its process dies, so a crash never leaves a
-stale lock behind). Full mode adds a Redis implementation (SET NX PX, compare-and-set extend and
-release, takeover after the TTL) behind the same interface.
+stale lock behind). `RedisLock` (in `locks_redis`) is the full-mode implementation: SET NX PX
+with a random token, compare-and-set extend and release, takeover after the TTL. `open_lock`
+picks one from the settings.
 """
 
 from __future__ import annotations
@@ -36,6 +37,8 @@ class LockInfo:
     holder: str
     acquired_at: float
     expires_at: float | None  # None: until released
+    node: str | None = None  # host name of the holder's process, when known
+    pid: int | None = None
 
     def expired(self, now: float | None = None) -> bool:
         return self.expires_at is not None and self.expires_at <= (now or time.time())
@@ -46,6 +49,8 @@ class LockInfo:
             "holder": self.holder,
             "acquired_at": self.acquired_at,
             "expires_at": self.expires_at,
+            "node": self.node,
+            "pid": self.pid,
         }
 
 
@@ -133,7 +138,7 @@ class LocalLock(Lock):
                 if not mine and not entry.info.expired(now):
                     return False
                 since = entry.info.acquired_at if mine and not entry.info.expired(now) else now
-                entry.info = LockInfo(name, self.holder_id, since, _expiry(now, ttl))
+                entry.info = _own_info(name, self.holder_id, since, _expiry(now, ttl))
                 _write_info(entry)
                 return True
             fd = None
@@ -141,7 +146,7 @@ class LocalLock(Lock):
                 fd = _try_flock(path)
                 if fd is None:
                     return False
-            entry = _Entry(LockInfo(name, self.holder_id, now, _expiry(now, ttl)), fd)
+            entry = _Entry(_own_info(name, self.holder_id, now, _expiry(now, ttl)), fd)
             _REGISTRY[key] = entry
             _write_info(entry)
             return True
@@ -199,8 +204,16 @@ class LocalLock(Lock):
 
 
 def open_lock(settings: Settings, holder_id: str | None = None) -> Lock:
-    """The node's lock. Lite: `LocalLock` on the home; full mode will return the Redis lock."""
-    return LocalLock.for_settings(settings, holder_id)
+    """The node's lock: `RedisLock` in full mode with `cache.url` set, else `LocalLock` on the home.
+
+    Without Redis, full-mode nodes on different hosts do not see each other's locks."""
+    from legion.core.cache.connection import connect, redis_url
+    from legion.core.locks_redis import RedisLock
+
+    url = redis_url(settings)
+    if url is None:
+        return LocalLock.for_settings(settings, holder_id)
+    return RedisLock(connect(url), settings.cache.prefix, holder_id)
 
 
 def _check_ttl(ttl: float | None) -> None:
@@ -235,11 +248,15 @@ def _unlock(fd: int) -> None:
         os.close(fd)
 
 
+def _own_info(name: str, holder: str, since: float, expires_at: float | None) -> LockInfo:
+    return LockInfo(name, holder, since, expires_at, socket.gethostname(), os.getpid())
+
+
 def _write_info(entry: _Entry) -> None:
     """Holder info in the file, so another process can say who holds the lock."""
     if entry.fd is None:
         return
-    data = json.dumps({**entry.info.to_dict(), "pid": os.getpid()}).encode()
+    data = json.dumps(entry.info.to_dict()).encode()
     os.ftruncate(entry.fd, 0)
     os.pwrite(entry.fd, data, 0)
 
@@ -258,6 +275,8 @@ def _read_foreign(path: Path, name: str) -> LockInfo | None:
             str(data["holder"]),
             float(data["acquired_at"]),
             None if data.get("expires_at") is None else float(data["expires_at"]),
+            None if data.get("node") is None else str(data["node"]),
+            None if data.get("pid") is None else int(data["pid"]),
         )
     except (OSError, ValueError, KeyError, TypeError):  # being rewritten right now
         return LockInfo(name, "unknown", 0.0, None)

@@ -56,6 +56,11 @@ class DataSettings(Section):
     echo: bool = False
 
 
+class CacheSettings(Section):
+    url: str | None = None  # redis://...; None: in-process cache, locks and rate limits
+    prefix: str = Field(default="legion", min_length=1)  # one per cluster sharing a Redis
+
+
 class EngineSettings(Section):
     workers: int = Field(default=4, ge=1, le=256)
     max_depth: int = Field(default=32, ge=1)
@@ -80,6 +85,7 @@ class Settings(Section):
     llm: LlmSettings = LlmSettings()
     data: DataSettings = DataSettings()
     engine: EngineSettings = EngineSettings()
+    cache: CacheSettings = CacheSettings()
     lex: dict[str, dict[str, Any]] = {}
 
     _sources: dict[str, str] = PrivateAttr(default_factory=dict)
