@@ -95,11 +95,19 @@ def test_unresolvable_reference_names_the_key(dirs: dict[str, Path]) -> None:
         load(dirs)
 
 
-def test_vault_reference_is_a_clear_error(dirs: dict[str, Path]) -> None:
+def test_vault_reference_without_vault_names_the_missing_setting(dirs: dict[str, Path]) -> None:
     (dirs["cwd"] / "settings" / "r.json").write_text(
-        json.dumps({"vault": {"token": "vault://kv#t"}})
+        json.dumps({"lex": {"http": {"token": "vault://kv#t"}}})
     )
-    with pytest.raises(ConfigError, match="not supported yet"):
+    with pytest.raises(ConfigError, match=r"lex\.http\.token: vault://kv#t: .*vault\.address"):
+        load(dirs)
+
+
+def test_the_vault_token_cannot_come_from_vault(dirs: dict[str, Path]) -> None:
+    (dirs["cwd"] / "settings" / "r.json").write_text(
+        json.dumps({"vault": {"address": "http://127.0.0.1:1", "token": "vault://kv#t"}})
+    )
+    with pytest.raises(ConfigError, match=r"vault\.token: .*cannot themselves come from Vault"):
         load(dirs)
 
 

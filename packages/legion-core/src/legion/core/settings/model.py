@@ -43,8 +43,23 @@ class RoleSettings(Section):
 
 
 class VaultSettings(Section):
+    """Vault for `vault://path#key` references and the cluster secret; off without an address."""
+
     address: str | None = None
-    token: SecretStr | None = None
+    token: SecretStr | None = None  # may itself be an env:// or file:// reference
+    mount: str = Field(default="secret", min_length=1)  # a KV version 2 secrets engine
+    namespace: str | None = None  # Vault Enterprise / HCP namespace
+    timeout: float = Field(default=5.0, gt=0)
+
+
+class CryptSettings(Section):
+    """Message encryption in full mode: the cluster secret and where it is kept."""
+
+    cluster_secret: SecretStr | None = None  # 32 bytes, base64 or hex; may be a reference
+    previous_cluster_secret: SecretStr | None = None  # still opens messages during a rotation
+    vault_path: str = Field(default="legion/cluster", min_length=1)  # KV v2 path of the secret
+    encrypt: bool = True  # seal every transport message with the cluster secret
+    peer_timeout: float = Field(default=5.0, gt=0)  # wait for a node to send the secret
 
 
 class LlmSettings(Section):
@@ -82,6 +97,7 @@ class Settings(Section):
     extensions: ExtensionsSettings = ExtensionsSettings()
     role: RoleSettings = RoleSettings()
     vault: VaultSettings = VaultSettings()
+    crypt: CryptSettings = CryptSettings()
     llm: LlmSettings = LlmSettings()
     data: DataSettings = DataSettings()
     engine: EngineSettings = EngineSettings()
