@@ -76,6 +76,16 @@ class CacheSettings(Section):
     prefix: str = Field(default="legion", min_length=1)  # one per cluster sharing a Redis
 
 
+class SpoolSettings(Section):
+    """The local outbox full mode publishes to while the broker is unreachable."""
+
+    dir: Path | None = None  # None: $LEGION_HOME/spool
+    max_file_bytes: int = Field(default=16 << 20, ge=4096)  # a segment rotates past this
+    max_total_bytes: int = Field(default=1 << 30, ge=4096)  # full: appends raise SpoolFull
+    fsync: Literal["always", "batch", "never"] = "always"
+    fsync_batch: int = Field(default=100, ge=1)  # records per fsync under "batch"
+
+
 class EngineSettings(Section):
     workers: int = Field(default=4, ge=1, le=256)
     max_depth: int = Field(default=32, ge=1)
@@ -101,6 +111,7 @@ class Settings(Section):
     llm: LlmSettings = LlmSettings()
     data: DataSettings = DataSettings()
     engine: EngineSettings = EngineSettings()
+    spool: SpoolSettings = SpoolSettings()
     cache: CacheSettings = CacheSettings()
     lex: dict[str, dict[str, Any]] = {}
 
