@@ -496,12 +496,13 @@ def sheets(report: Report) -> list[Sheet]:
         cuts = [f"cut@{k}" for k in FAILOVER_CUTS]
         failover = Sheet(
             "Failover: primary cuts every stream after k chunks, secondary healthy "
-            "(% of answers exactly the full text)",
-            ["target", *cuts, "all", "errors"],
+            "(% of answers exactly the full text; "
+            f"c={report.settings.get('failover_concurrency')})",
+            ["target", *cuts, "all", "p50 ms", "RPS", "errors"],
         )
         for name in ("litellm", "legion"):
             if name in report.pending:
-                failover.rows.append([LABELS[name], "pending", *[""] * (len(cuts) + 1)])
+                failover.rows.append([LABELS[name], "pending", *[""] * (len(cuts) + 3)])
                 continue
             data = report.failover.get(name)
             if not data:
@@ -518,6 +519,8 @@ def sheets(report: Report) -> list[Sheet]:
                     LABELS[name],
                     *cells,
                     f"{fmt(100 * exact / max(1, total), 2, '%')} of {total:,}",
+                    fmt(median([r["p50_ms"] for r in data.values()]), 0),
+                    fmt(median([r["rps"] for r in data.values()]), 0),
                     str(failed),
                 ]
             )
@@ -657,6 +660,9 @@ def parse(argv: list[str] | None) -> tuple[argparse.Namespace, Settings]:
     parser.add_argument("--json", type=Path, default=None, help="write every number here")
     parser.add_argument("--markdown", type=Path, default=None, help="write the tables here")
     parser.add_argument("--workdir", type=Path, default=None, help="config and logs (temp)")
+    parser.add_argument(
+        "--render", type=Path, default=None, help="print the tables of a --json file; no run"
+    )
     args = parser.parse_args(argv)
     targets = tuple(t.strip() for t in args.targets.split(",") if t.strip())
     unknown = set(targets) - set(TARGETS)
@@ -691,8 +697,34 @@ def progress_bars() -> Iterator[Progress]:
         yield progress
 
 
+def publish(report: Report, args: argparse.Namespace) -> None:
+    """Print the tables, and write the raw numbers and the Markdown tables when asked."""
+    for sheet in sheets(report):
+        show(sheet)
+    console.print(
+        f"load average (1/5/15 min) before {report.machine['load_before']}, "
+        f"after {report.machine['load_after']}"
+    )
+    if args.json:
+        args.json.write_text(json.dumps(asdict(report), indent=2))
+        console.print(f"raw numbers: {args.json}")
+    if args.markdown:
+        header = (
+            f"{report.machine['finished_utc']}. Machine: {report.machine['cpus']} CPUs "
+            f"({report.machine['cpu']}), everything on one box; load average before "
+            f"{report.machine['load_before']}, after {report.machine['load_after']}. Versions: "
+            + ", ".join(f"{k} {v}" for k, v in report.versions.items())
+            + f".\n\nCommand: `.venv/bin/python {report.command}`\n\n"
+        )
+        args.markdown.write_text(header + "\n".join(markdown(s) for s in sheets(report)))
+        console.print(f"tables as Markdown: {args.markdown}")
+
+
 def main(argv: list[str] | None = None) -> int:
     args, settings = parse(argv)
+    if args.render:
+        publish(Report(**json.loads(args.render.read_text())), args)
+        return 0
     skip = {s.strip() for s in args.skip.split(",") if s.strip()}
     report = Report(
         machine=machine(),
@@ -738,27 +770,13 @@ def main(argv: list[str] | None = None) -> int:
             phase(runner, live, mocks, settings, report)
     report.machine["load_after"] = [round(x, 2) for x in os.getloadavg()]
     report.machine["finished_utc"] = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
-    for sheet in sheets(report):
-        show(sheet)
-    console.print(
-        f"load average (1/5/15 min) before {report.machine['load_before']}, "
-        f"after {report.machine['load_after']}"
-    )
-    if args.json:
-        args.json.write_text(json.dumps(asdict(report), indent=2))
-        console.print(f"raw numbers: {args.json}")
-    if args.markdown:
-        header = (
-            f"{report.machine['finished_utc']}. Machine: {report.machine['cpus']} CPUs "
-            f"({report.machine['cpu']}), everything on one box; load average before "
-            f"{report.machine['load_before']}, after {report.machine['load_after']}. Versions: "
-            + ", ".join(f"{k} {v}" for k, v in report.versions.items())
-            + f".\n\nCommand: `.venv/bin/python {report.command}`\n\n"
-        )
-        args.markdown.write_text(header + "\n".join(markdown(s) for s in sheets(report)))
-        console.print(f"tables as Markdown: {args.markdown}")
+    publish(report, args)
     return 0
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    try:
+        sys.exit(main())
+    except KeyboardInterrupt:
+        console.print("interrupted; every server and load generator was stopped")
+        sys.exit(130)

@@ -79,11 +79,12 @@ class Server:
 
 class Fleet:
     """Every server of one benchmark run; `with Fleet() as fleet:` stops them all on exit, on
-    Ctrl-C and on SIGTERM (turned into KeyboardInterrupt so the `finally` blocks run)."""
+    SIGINT and on SIGTERM (both raise KeyboardInterrupt, even where SIGINT was inherited as
+    ignored, so the `finally` blocks run)."""
 
     def __init__(self) -> None:
         self.servers: list[Server] = []
-        self._previous: Any = None
+        self._previous: dict[int, Any] = {}
 
     def start(
         self, name: str, argv: Sequence[str], log: Path, env: dict[str, str] | None = None
@@ -98,7 +99,8 @@ class Fleet:
             self.servers.remove(server)
 
     def __enter__(self) -> Fleet:
-        self._previous = signal.signal(signal.SIGTERM, _interrupt)
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            self._previous[sig] = signal.signal(sig, _interrupt)
         return self
 
     def __exit__(
@@ -112,7 +114,8 @@ class Fleet:
                 server.stop()
             self.servers.clear()
         finally:
-            signal.signal(signal.SIGTERM, self._previous)
+            for sig, handler in self._previous.items():
+                signal.signal(sig, handler)
 
 
 def _interrupt(signum: int, frame: FrameType | None) -> None:
