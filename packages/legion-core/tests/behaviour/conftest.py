@@ -1,11 +1,15 @@
 """The engine behaviour suite: written once, run against every backend in BACKENDS.
 
-Lite mode (SQLite, in-process plane) is the only backend today; full mode adds its own factory
-here and reruns the same tests unchanged.
+`lite` is the in-process plane on SQLite; `lite+postgresql` and `lite+mariadb` are the same plane
+with the store on a scratch schema (database) of the servers named by LEGION_TEST_POSTGRES_URL and
+LEGION_TEST_MYSQL_URL, made once per session, emptied before every test and dropped at the end.
+Unreachable servers skip those backends, unless LEGION_REQUIRE_SERVICES=1. Full mode adds its own
+factory here and reruns the same tests unchanged.
 """
 
 from __future__ import annotations
 
+import os
 import threading
 import time
 import types
@@ -21,6 +25,7 @@ from legion.core.registry import CapabilityRegistry
 from legion.core.runtime import Runtime
 from legion.core.sdk import Extension, capability
 from legion.core.settings import load_settings
+from legion.core.store.scratch import ScratchStore, create_scratch
 
 CALLS: dict[str, int] = {}
 STARTED: dict[str, float] = {}
@@ -96,7 +101,52 @@ def lite_runtime(home: Path, **overrides: Any) -> Runtime:
     return Runtime.open(settings, Catalog(settings, [], registry))
 
 
-BACKENDS: dict[str, Callable[..., Runtime]] = {"lite": lite_runtime}
+class ServerStoreRuntime:
+    """Lite runtimes whose store is a scratch namespace on a database server."""
+
+    def __init__(self, env: str, default: str) -> None:
+        self.server_url = os.environ.get(env) or default
+        self._scratch: ScratchStore | None = None
+
+    def __call__(self, home: Path, **overrides: Any) -> Runtime:
+        return lite_runtime(home, **{"data.url": self.scratch().url, **overrides})
+
+    def scratch(self) -> ScratchStore:
+        if self._scratch is None:
+            try:
+                self._scratch = create_scratch(self.server_url)
+            except Exception as exc:  # connection refused, bad credentials, missing driver
+                reason = f"{self.server_url} unreachable: {type(exc).__name__}"
+                if os.environ.get("LEGION_REQUIRE_SERVICES") == "1":
+                    pytest.fail(f"required database server {reason}: {exc}")
+                pytest.skip(reason)
+        return self._scratch
+
+    def reset(self) -> None:
+        """Empty the tables before a test, so every test starts from an empty store."""
+        if self._scratch is not None:
+            self._scratch.clear()
+
+    def close(self) -> None:
+        if self._scratch is not None:
+            self._scratch.drop()
+            self._scratch = None
+
+
+SERVER_BACKENDS = {
+    "lite+postgresql": ServerStoreRuntime(
+        "LEGION_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test"
+    ),
+    "lite+mariadb": ServerStoreRuntime("LEGION_TEST_MYSQL_URL", "mysql://root@127.0.0.1:3306/test"),
+}
+BACKENDS: dict[str, Callable[..., Runtime]] = {"lite": lite_runtime, **SERVER_BACKENDS}
+
+
+@pytest.fixture(scope="session", autouse=True)
+def drop_scratch_stores() -> Iterator[None]:
+    yield
+    for backend in SERVER_BACKENDS.values():
+        backend.close()
 
 
 @pytest.fixture(params=sorted(BACKENDS))
@@ -105,9 +155,12 @@ def make_runtime(
 ) -> Iterator[Callable[..., Runtime]]:
     """A factory of started runtimes on one store; all are stopped after the test."""
     made: list[Runtime] = []
+    backend = BACKENDS[request.param]
+    if isinstance(backend, ServerStoreRuntime):
+        backend.reset()
 
     def make(start: bool = True, **overrides: Any) -> Runtime:
-        runtime = BACKENDS[request.param](tmp_path / "home", **overrides)
+        runtime = backend(tmp_path / "home", **overrides)
         if start:
             runtime.start()
         made.append(runtime)

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from typing import Any
 
-from legion.core.errors import ConfigError
+from legion.core.store.dialects import dialect_sql
 
 # Placeholders per statement: big chunks mean few GIL round trips per flush, and a prepared
 # statement this size stays small (~0.1 MB). SQLite builds older than 3.32 allow only 999.
@@ -45,28 +45,20 @@ class BatchSQL:
         paramstyle: str,
         columns: Sequence[str],
         max_params: int = MAX_PARAMS,
+        max_bytes: int | None = None,
     ) -> None:
-        mark = "?" if paramstyle == "qmark" else "%s"
-        names = ", ".join(columns)
-        updatable = [c for c in columns if c not in ("id", "created_at")]
-        if dialect in ("sqlite", "postgresql"):
-            sets = ", ".join(f"{c} = excluded.{c}" for c in updatable)
-            self._tasks_tail = f" ON CONFLICT (id) DO UPDATE SET {sets}"
-        elif dialect in ("mysql", "mariadb"):
-            sets = ", ".join(f"{c} = VALUES({c})" for c in updatable)
-            self._tasks_tail = f" ON DUPLICATE KEY UPDATE {sets}"
-        else:
-            raise ConfigError(
-                f"data.url points at a {dialect} database; Legion stores tasks in SQLite, "
-                "PostgreSQL or MySQL/MariaDB",
-                hint="set data.url to one of those (or leave it unset for SQLite)",
-            )
-        self._tasks_head = f"INSERT INTO tasks ({names}) VALUES "
+        sql = dialect_sql(dialect, paramstyle)
+        mark, quote = sql.mark, sql.quote
+        names = ", ".join(quote(c) for c in columns)
+        self._tasks_tail = sql.upsert_tail("id", columns)
+        self._tasks_head = f"INSERT INTO {quote('tasks')} ({names}) VALUES "
         self._task_marks = "(" + ", ".join(mark for _ in columns) + ")"
-        self._logs_head = f"INSERT INTO task_logs ({', '.join(LOG_COLUMNS)}) VALUES "
+        log_names = ", ".join(quote(c) for c in LOG_COLUMNS)
+        self._logs_head = f"INSERT INTO {quote('task_logs')} ({log_names}) VALUES "
         self._log_marks = "(" + ", ".join(mark for _ in LOG_COLUMNS) + ")"
         self._task_chunk = _largest_chunk(len(columns), max_params)
         self._log_chunk = _largest_chunk(len(LOG_COLUMNS), max_params)
+        self._max_bytes = max_bytes  # MySQL: a statement must fit in max_allowed_packet
         self._tasks_sql: dict[int, str] = {}
         self._logs_sql: dict[int, str] = {}
 
@@ -96,7 +88,29 @@ class BatchSQL:
             for size in chunk_sizes(len(table_rows), largest):
                 part = table_rows[start : start + size]
                 start += size
-                yield sql_for(size), [value for row in part for value in row]
+                if self._max_bytes is None:
+                    yield sql_for(size), [value for row in part for value in row]
+                else:
+                    for piece in _fitting(part, self._max_bytes):
+                        yield sql_for(len(piece)), [value for row in piece for value in row]
+
+
+def _size(rows: Sequence[tuple[Any, ...]]) -> int:
+    """Roughly the bytes `rows` take in a statement (strings count, other values are small)."""
+    return sum(len(v) * 4 if isinstance(v, str) else 24 for row in rows for v in row)
+
+
+def _fitting(
+    rows: Sequence[tuple[Any, ...]], max_bytes: int
+) -> Iterator[Sequence[tuple[Any, ...]]]:
+    """`rows` halved until each part fits in `max_bytes` (halves keep the power-of-two sizes);
+    a single row too big for the server is sent anyway, for the server to report."""
+    if len(rows) == 1 or _size(rows) <= max_bytes:
+        yield rows
+        return
+    half = len(rows) // 2
+    yield from _fitting(rows[:half], max_bytes)
+    yield from _fitting(rows[half:], max_bytes)
 
 
 def sqlite_max_params(connection: Any) -> int:
@@ -108,3 +122,10 @@ def sqlite_max_params(connection: Any) -> int:
     except (AttributeError, sqlite3.Error):
         limit = SQLITE_OLD_MAX_PARAMS
     return min(limit, MAX_PARAMS)
+
+
+def mysql_max_bytes(cursor: Any) -> int:
+    """What a statement may hold on a MySQL/MariaDB server, with room for the SQL around it."""
+    cursor.execute("SELECT @@max_allowed_packet")
+    row = cursor.fetchone()
+    return int(row[0]) - (64 << 10)

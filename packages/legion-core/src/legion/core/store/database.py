@@ -8,6 +8,13 @@ from typing import Any
 from sqlalchemy import Engine, create_engine, event
 
 from legion.core.settings.model import Settings
+from legion.core.store.urls import SQLITE, backend_of, require_driver
+
+# Server pools: 4 workers, the writer and a few readers fit in the pool; bursts overflow. MySQL
+# closes idle connections after wait_timeout (8 h by default), so connections are renewed sooner.
+POOL_SIZE = 5
+MAX_OVERFLOW = 10
+POOL_RECYCLE = 1800.0
 
 
 def database_url(settings: Settings) -> str:
@@ -28,14 +35,25 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
 
 
 def make_engine(url: str, *, echo: bool = False) -> Engine:
-    if url.startswith("sqlite"):
-        path = url.split("///", 1)[-1]
+    """An engine for SQLite, PostgreSQL (psycopg) or MySQL/MariaDB (pymysql); a ConfigError
+    names the supported URLs or the extra that installs a missing driver."""
+    backend, sa_url = backend_of(url)
+    if backend is SQLITE:
+        path = sa_url.database or ""
         if path and path != ":memory:":
             Path(path).parent.mkdir(parents=True, exist_ok=True)
         engine = create_engine(url, echo=echo, connect_args={"check_same_thread": False})
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
-    return create_engine(url, echo=echo, pool_pre_ping=True, pool_size=5, max_overflow=10)
+    require_driver(backend, sa_url)
+    return create_engine(
+        sa_url,
+        echo=echo,
+        pool_pre_ping=True,
+        pool_size=POOL_SIZE,
+        max_overflow=MAX_OVERFLOW,
+        pool_recycle=POOL_RECYCLE,
+    )
 
 
 def open_database(settings: Settings) -> Engine:

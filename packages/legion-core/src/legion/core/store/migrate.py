@@ -10,6 +10,8 @@ from pathlib import Path
 
 from sqlalchemy import Engine, inspect, text
 
+from legion.core.store.schema_lock import schema_lock
+
 HEAD = "0001"
 MIGRATIONS = Path(__file__).parent / "migrations"
 
@@ -45,11 +47,12 @@ def _config(engine: Engine):  # type: ignore[no-untyped-def]
 
 
 def upgrade(engine: Engine, revision: str = "head") -> SchemaState:
-    """Apply every pending migration in one transaction per step."""
+    """Apply every pending migration, one migrator per schema at a time (alembic reads the
+    current revision only once it holds the lock, so a node that waited finds nothing to do)."""
     from alembic import command
 
     config = _config(engine)
-    with engine.begin() as conn:
+    with engine.connect() as conn, schema_lock(conn), conn.begin():
         config.attributes["connection"] = conn
         command.upgrade(config, revision)
     return schema_state(engine)

@@ -4,22 +4,26 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import JSON, Column, Index, Text
+from sqlalchemy import JSON, Column, Index
 from sqlmodel import Field, SQLModel
+
+from legion.core.store.columns import LONG_TEXT, SECONDS, TABLE_OPTIONS
 
 
 class ExtensionRow(SQLModel, table=True):
     __tablename__ = "extensions"
+    __table_args__ = TABLE_OPTIONS
     name: str = Field(primary_key=True, max_length=100)
     distribution: str | None = Field(default=None, max_length=200)
     version: str | None = Field(default=None, max_length=50)
     status: str = Field(max_length=20)
-    reason: str | None = Field(default=None, sa_column=Column(Text))
-    updated_at: float
+    reason: str | None = Field(default=None, sa_column=Column(LONG_TEXT))
+    updated_at: float = Field(sa_type=SECONDS)
 
 
 class RunnerRow(SQLModel, table=True):
     __tablename__ = "runners"
+    __table_args__ = TABLE_OPTIONS
     id: str = Field(primary_key=True, max_length=200)  # extension.runner
     extension: str = Field(max_length=100, index=True)
     name: str = Field(max_length=100)
@@ -27,10 +31,11 @@ class RunnerRow(SQLModel, table=True):
 
 class FunctionRow(SQLModel, table=True):
     __tablename__ = "functions"
+    __table_args__ = TABLE_OPTIONS
     address: str = Field(primary_key=True, max_length=300)  # extension.runner.function
     runner_id: str = Field(max_length=200, index=True)
     name: str = Field(max_length=100)
-    description: str | None = Field(default=None, sa_column=Column(Text))
+    description: str | None = Field(default=None, sa_column=Column(LONG_TEXT))
     input_schema: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON))
     remote_invocable: bool = True
 
@@ -42,6 +47,7 @@ class TaskRow(SQLModel, table=True):
         Index("ix_tasks_master", "master_id"),
         Index("ix_tasks_parent", "parent_id"),
         Index("ix_tasks_function", "function"),
+        TABLE_OPTIONS,
     )
     id: str = Field(primary_key=True, max_length=32)
     function: str = Field(max_length=300)
@@ -58,69 +64,74 @@ class TaskRow(SQLModel, table=True):
     attempts: int = 0
     max_retries: int = 0
     idempotency_key: str | None = Field(default=None, max_length=200, unique=True)
-    created_at: float
-    started_at: float | None = None
-    finished_at: float | None = None
-    run_at: float | None = None
+    created_at: float = Field(sa_type=SECONDS)
+    started_at: float | None = Field(default=None, sa_type=SECONDS)
+    finished_at: float | None = Field(default=None, sa_type=SECONDS)
+    run_at: float | None = Field(default=None, sa_type=SECONDS)
 
 
 class TaskLogRow(SQLModel, table=True):
     __tablename__ = "task_logs"
+    __table_args__ = TABLE_OPTIONS
     id: int | None = Field(default=None, primary_key=True)
     task_id: str = Field(max_length=32, index=True)
-    at: float
+    at: float = Field(sa_type=SECONDS)
     status: str = Field(max_length=30)
-    message: str | None = Field(default=None, sa_column=Column(Text))
+    message: str | None = Field(default=None, sa_column=Column(LONG_TEXT))
 
 
 class ChainRow(SQLModel, table=True):
     __tablename__ = "chains"
+    __table_args__ = TABLE_OPTIONS
     name: str = Field(primary_key=True, max_length=100)
-    description: str | None = Field(default=None, sa_column=Column(Text))
+    description: str | None = Field(default=None, sa_column=Column(LONG_TEXT))
     active: bool = True
-    created_at: float
+    created_at: float = Field(sa_type=SECONDS)
 
 
 class RelationshipRow(SQLModel, table=True):
     __tablename__ = "relationships"
+    __table_args__ = TABLE_OPTIONS
     id: int | None = Field(default=None, primary_key=True)
     name: str | None = Field(default=None, max_length=200)
     trigger: str = Field(max_length=300, index=True)
     action: str = Field(max_length=300)
     conditions: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON))
-    transformation: str | None = Field(default=None, sa_column=Column(Text))
+    transformation: str | None = Field(default=None, sa_column=Column(LONG_TEXT))
     engine: str = Field(default="jinja", max_length=20)
-    delay: float = 0.0
+    delay: float = Field(default=0.0, sa_type=SECONDS)
     chain: str | None = Field(default=None, max_length=100, index=True)
     active: bool = True
-    created_at: float
+    created_at: float = Field(sa_type=SECONDS)
 
 
 class ScheduleRow(SQLModel, table=True):
     __tablename__ = "schedules"
+    __table_args__ = TABLE_OPTIONS
     name: str = Field(primary_key=True, max_length=100)
     function: str = Field(max_length=300)
     cron: str | None = Field(default=None, max_length=100)
-    interval: float | None = None
+    interval: float | None = Field(default=None, sa_type=SECONDS)
     args: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON))
     payload: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON))
-    transformation: str | None = Field(default=None, sa_column=Column(Text))
+    transformation: str | None = Field(default=None, sa_column=Column(LONG_TEXT))
     engine: str = Field(default="jinja", max_length=20)
     active: bool = True
-    last_run: float | None = None
-    next_run: float | None = None
-    created_at: float
+    last_run: float | None = Field(default=None, sa_type=SECONDS)
+    next_run: float | None = Field(default=None, sa_type=SECONDS)
+    created_at: float = Field(sa_type=SECONDS)
 
 
 class NodeRow(SQLModel, table=True):
     __tablename__ = "nodes"
+    __table_args__ = TABLE_OPTIONS
     name: str = Field(primary_key=True, max_length=200)
     version: str = Field(max_length=50)
     mode: str = Field(max_length=10)
     pid: int | None = None
     status: str = Field(max_length=20)
-    started_at: float
-    last_seen: float
+    started_at: float = Field(sa_type=SECONDS)
+    last_seen: float = Field(sa_type=SECONDS)
 
 
 METADATA = SQLModel.metadata

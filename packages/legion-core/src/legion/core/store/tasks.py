@@ -14,7 +14,7 @@ from typing import Any
 from sqlalchemy import Engine, Table, delete, func, insert, or_, select, update
 
 from legion.core.engine.task import FINAL, Task
-from legion.core.store.batch import BatchSQL, sqlite_max_params
+from legion.core.store.batch import BatchSQL, mysql_max_bytes, sqlite_max_params
 from legion.core.store.models import TaskLogRow, TaskRow
 from legion.core.store.writer import Writer
 
@@ -74,7 +74,8 @@ class TaskStore:
         self._logs: deque[tuple[str, float, str, str | None]] = deque()
         self._flush_lock = threading.Lock()
         self._sql = BatchSQL(engine.dialect.name, engine.dialect.paramstyle, COLUMNS)
-        self._sql_checked = engine.dialect.name != "sqlite"  # SQLite: check its limit once
+        # SQLite's placeholder limit and MySQL's packet size are read once, on the first write.
+        self._sql_checked = engine.dialect.name not in ("sqlite", "mysql", "mariadb")
         self._writer = Writer(self.flush, self._backlog, flush_interval, batch)
         self._changed = self._writer.changed
 
@@ -138,13 +139,11 @@ class TaskStore:
         most of the cost of a small batch)."""
         conn = self.engine.raw_connection()
         try:
-            if not self._sql_checked:
-                dialect = self.engine.dialect
-                limit = sqlite_max_params(conn.driver_connection)
-                self._sql = BatchSQL(dialect.name, dialect.paramstyle, COLUMNS, limit)
-                self._sql_checked = True
             cursor = conn.cursor()
             try:
+                if not self._sql_checked:
+                    self._sql = self._sql_for(conn, cursor)
+                    self._sql_checked = True
                 for sql, params in self._sql.statements(rows, lines):
                     cursor.execute(sql, params)
             finally:
@@ -156,6 +155,15 @@ class TaskStore:
             raise
         finally:
             conn.close()
+
+    def _sql_for(self, conn: Any, cursor: Any) -> BatchSQL:
+        """The statements sized for this server's limits."""
+        dialect = self.engine.dialect
+        if dialect.name == "sqlite":
+            limit = sqlite_max_params(conn.driver_connection)
+            return BatchSQL(dialect.name, dialect.paramstyle, COLUMNS, limit)
+        max_bytes = mysql_max_bytes(cursor)
+        return BatchSQL(dialect.name, dialect.paramstyle, COLUMNS, max_bytes=max_bytes)
 
     def insert_now(self, task: Task, message: str | None = None) -> None:
         """Write one task synchronously (no node running: the CLI queues it for the next one)."""
