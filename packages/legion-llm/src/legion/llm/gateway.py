@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import threading
 import time
-import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -26,6 +25,7 @@ from legion.llm.config import GatewayConfig
 from legion.llm.deployment import Deployment
 from legion.llm.errors import ErrorKind, GatewayError
 from legion.llm.failover import StreamOutcome, failover_stream
+from legion.llm.ids import new_id
 from legion.llm.keys import KeyStore, Principal
 from legion.llm.providers.registry import ProviderRegistry
 from legion.llm.routing.candidates import RoutePlan, Router
@@ -48,7 +48,7 @@ class RequestContext:
     principal: Principal
     model_name: str = ""
     conversation_id: str | None = None
-    request_id: str = field(default_factory=lambda: uuid.uuid4().hex)
+    request_id: str = field(default_factory=new_id)
     started: float = field(default_factory=time.perf_counter)
     plan: RoutePlan | None = None
     escalation: Escalation | None = None

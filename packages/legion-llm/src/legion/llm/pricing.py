@@ -1,19 +1,24 @@
 """What a call cost in USD: the deployment's configured per-token prices first, else litellm's
 price map once it has been loaded. An unknown price is None, never a guess.
 
-Loading the map imports litellm (seconds), so the server calls `load_price_map` once in a
-background thread at start; until it finishes, only configured prices are known.
+The map is the JSON file litellm ships in its package, read without importing litellm (which
+takes seconds and a couple of hundred MB); the server loads it once in a background thread at
+start, and until then only configured prices are known.
 """
 
 from __future__ import annotations
 
+import importlib.util
+import json
 import threading
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Any
 
 from legion.llm.canonical import Usage
 from legion.llm.deployment import Deployment
 
+PRICE_FILE = "model_prices_and_context_window_backup.json"
 _lock = threading.Lock()
 _price_map: Mapping[str, Mapping[str, Any]] | None = None
 
@@ -23,11 +28,21 @@ def load_price_map() -> Mapping[str, Mapping[str, Any]]:
     global _price_map
     with _lock:
         if _price_map is None:
-            from legion.llm.providers.litellm_provider import import_litellm
-
-            table = import_litellm().model_cost
+            table = json.loads(_shipped_map().read_text())
             _price_map = {k: v for k, v in table.items() if isinstance(v, Mapping)}
         return _price_map
+
+
+def _shipped_map() -> Path:
+    """The price file inside the installed litellm package, found without importing it."""
+    spec = importlib.util.find_spec("litellm")
+    if spec is None or not spec.submodule_search_locations:
+        raise FileNotFoundError("litellm is not installed: pip install 'legion-llm[litellm]'")
+    for location in spec.submodule_search_locations:
+        path = Path(location) / PRICE_FILE
+        if path.is_file():
+            return path
+    raise FileNotFoundError(f"litellm is installed but has no {PRICE_FILE}")
 
 
 def set_price_map(table: Mapping[str, Mapping[str, Any]] | None) -> None:

@@ -7,13 +7,13 @@ stay right when a request fails over from one provider to another.
 
 from __future__ import annotations
 
-import uuid
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import UTC, datetime
 from typing import Any, Literal
 
 from legion.llm.canonical import Usage
 from legion.llm.deployment import Deployment
+from legion.llm.ids import new_id
 
 RecordKind = Literal["request", "attempt"]
 RequestType = Literal["chat", "completion", "responses", "embeddings", "messages", "count_tokens"]
@@ -26,7 +26,7 @@ def _now() -> datetime:
 
 
 def _new_id() -> str:
-    return uuid.uuid4().hex
+    return new_id()
 
 
 @dataclass(slots=True, kw_only=True)
@@ -76,7 +76,7 @@ class LedgerRecord:
 
     def as_row(self) -> dict[str, Any]:
         """The column values; `recorded_at` as naive UTC, the form both databases store."""
-        row = asdict(self)
+        row = {name: getattr(self, name) for name in _FIELDS}
         stamp = self.recorded_at
         if stamp.tzinfo is not None:
             stamp = stamp.astimezone(UTC)
@@ -99,3 +99,6 @@ def usage_cost(deployment: Deployment, usage: Usage) -> float | None:
                 return None
             cost += tokens * price
     return cost
+
+
+_FIELDS = tuple(f.name for f in fields(LedgerRecord))

@@ -50,6 +50,7 @@ class LedgerWriter:
         batch_size: int = 500,
         retry_initial: float = 0.5,
         retry_max: float = 30.0,
+        linger: float = 0.05,
     ) -> None:
         if queue_size < 1 or batch_size < 1:
             raise ValueError("queue_size and batch_size must be at least 1")
@@ -58,6 +59,8 @@ class LedgerWriter:
         self._batch_size = batch_size
         self._retry_initial = retry_initial
         self._retry_max = retry_max
+        # How long a batch may wait for more records: one commit per batch, not per request.
+        self._linger = linger
         # None is the wake-up call `stop` sends so the thread need not poll.
         self._queue: queue.Queue[LedgerRecord | None] = queue.Queue(maxsize=queue_size)
         self._lock = threading.Lock()
@@ -192,6 +195,8 @@ class LedgerWriter:
         except queue.Empty:
             return []
         batch = [first]
+        if first is not None and self._queue.qsize() < self._batch_size:
+            self._stopping.wait(self._linger)
         while len(batch) < self._batch_size:
             try:
                 batch.append(self._queue.get_nowait())

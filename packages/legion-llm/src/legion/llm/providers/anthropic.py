@@ -79,7 +79,7 @@ class AnthropicProvider(Provider):
     async def chat(self, request: ChatRequest, deployment: Deployment) -> ChatResponse:
         data = self._body(request, deployment, stream=False)
         try:
-            async with http.session().post(
+            async with http.post(
                 messages_url(deployment),
                 data=data,
                 headers=request_headers(deployment, stream=False),
@@ -100,7 +100,7 @@ class AnthropicProvider(Provider):
         data = self._body(request, deployment, stream=True)
         parser = MessagesStreamParser()
         try:
-            async with http.session().post(
+            async with http.post(
                 messages_url(deployment),
                 data=data,
                 headers=request_headers(deployment, stream=True),

@@ -5,6 +5,9 @@ gateway's overhead (docs/llm-benchmarks.md)."""
 from __future__ import annotations
 
 import asyncio
+import functools
+import urllib.parse
+import urllib.request
 from typing import Any
 
 import aiohttp
@@ -20,14 +23,34 @@ def session() -> aiohttp.ClientSession:
     current = _sessions.get(loop)
     if current is None or current.closed:
         connector = aiohttp.TCPConnector(limit=0, ttl_dns_cache=300, enable_cleanup_closed=True)
+        # trust_env would read ~/.netrc and the proxy variables on every request (in a thread);
+        # post() resolves the proxy once per host instead.
         current = aiohttp.ClientSession(
             connector=connector,
             auto_decompress=True,
-            trust_env=True,
+            trust_env=False,
             skip_auto_headers=("User-Agent",),
         )
         _sessions[loop] = current
     return current
+
+
+def post(url: str, **kwargs: Any) -> Any:
+    """`session().post` through the proxy the environment names for this host, if any."""
+    return session().post(url, proxy=proxy_for(url), **kwargs)
+
+
+@functools.lru_cache(maxsize=256)
+def _proxy_for_host(scheme: str, host: str) -> str | None:
+    if urllib.request.proxy_bypass(host):
+        return None
+    return urllib.request.getproxies().get(scheme)
+
+
+def proxy_for(url: str) -> str | None:
+    """HTTP(S)_PROXY / NO_PROXY as curl and requests read them, looked up once per host."""
+    parts = urllib.parse.urlsplit(url)
+    return _proxy_for_host(parts.scheme, parts.hostname or "")
 
 
 async def close_sessions() -> None:

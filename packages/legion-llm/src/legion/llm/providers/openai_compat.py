@@ -114,7 +114,7 @@ class OpenAICompatProvider(Provider):
         self, deployment: Deployment, path: str, payload: bytes, label: str
     ) -> Any:
         try:
-            async with http.session().post(
+            async with http.post(
                 _base(deployment) + path,
                 data=payload,
                 headers=_headers(deployment),
@@ -141,7 +141,7 @@ class OpenAICompatProvider(Provider):
         parser = ChatStreamParser()
         done = False
         try:
-            async with http.session().post(
+            async with http.post(
                 _base(deployment) + "/chat/completions",
                 data=payload,
                 headers=_headers(deployment, stream=True),

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import time
-import uuid
 from typing import Any
 
 from litestar import Request, Response, post
@@ -12,6 +11,7 @@ from litestar.response import Stream
 
 from legion.llm.canonical import StreamMeta
 from legion.llm.gateway import Gateway
+from legion.llm.ids import new_id
 from legion.llm.server.body import read_json
 from legion.llm.server.context import apply_headers, request_context
 from legion.llm.server.responses import json_response, sse_response
@@ -32,7 +32,7 @@ async def messages(request: AnyRequest, state: State) -> Response[bytes] | Strea
     chat = gateway.curated(chat, ctx)
     if chat.stream:
         meta = StreamMeta(
-            id=f"msg_{uuid.uuid4().hex[:24]}",
+            id=f"msg_{new_id()}",
             model=chat.model,
             created=int(time.time()),
             input_tokens=estimate_request(chat),

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import time
-import uuid
 from typing import Any
 
 from litestar import Request, Response, get, post
@@ -12,6 +11,7 @@ from litestar.response import Stream
 
 from legion.llm.canonical import ChatRequest, StreamMeta
 from legion.llm.gateway import Gateway, RequestContext
+from legion.llm.ids import new_id
 from legion.llm.server.body import read_json
 from legion.llm.server.context import apply_headers, request_context
 from legion.llm.server.responses import json_response, sse_response
@@ -29,7 +29,7 @@ AnyRequest = Request[Any, Any, Any]
 
 def _meta(prefix: str, chat: ChatRequest) -> StreamMeta:
     return StreamMeta(
-        id=f"{prefix}{uuid.uuid4().hex[:24]}",
+        id=f"{prefix}{new_id()[-24:]}",
         model=chat.model,
         created=int(time.time()),
         input_tokens=estimate_request(chat),
