@@ -17,6 +17,7 @@ COMMANDS = "legion.app.cli.commands"
 SHARED: dict[str, tuple[str, str]] = {
     "chain": (f"{COMMANDS}.chain:chain", "Named chains of relationships."),
     "config": (f"{COMMANDS}.config:config", "Show, locate and validate settings."),
+    "doctor": (f"{COMMANDS}.doctor:doctor", "Diagnose this node; --fix repairs what is safe."),
     "graph": (f"{COMMANDS}.graph:graph", "The relationship graph as Mermaid or dot."),
     "lex": (f"{COMMANDS}.lex:lex", "List, inspect and create extensions."),
     "llm": ("legion.llm.cli:main", "The LLM gateway: serve it, read its cost ledger, make keys."),
@@ -32,6 +33,7 @@ LEGION: dict[str, tuple[str, str]] = {
 }
 LEGIONIO: dict[str, tuple[str, str]] = {
     **SHARED,
+    "check": (f"{COMMANDS}.check:check", "Connect to every configured component and report."),
     "db": (f"{COMMANDS}.db:db", "The store's schema migrations."),
     "start": (f"{COMMANDS}.start:start", "Start the engine and its REST API."),
     "stop": (f"{COMMANDS}.start:stop", "Stop the daemon."),
