@@ -96,9 +96,12 @@ def run(group: click.Group, prog: str, argv: list[str] | None = None) -> int:
     from legion.core.errors import LegionError
 
     state = reset_state()
+    result: object = 0
     try:
         try:
-            group.main(args=argv, prog_name=prog, standalone_mode=False)
+            # Without standalone mode, click returns the code of a `ctx.exit(n)` instead of
+            # raising it.
+            result = group.main(args=argv, prog_name=prog, standalone_mode=False)
         finally:
             state.close()
     except click.exceptions.Exit as exc:
@@ -132,7 +135,7 @@ def run(group: click.Group, prog: str, argv: list[str] | None = None) -> int:
             code="internal",
         )
         return 1
-    return 0
+    return result if isinstance(result, int) else 0
 
 
 def legion() -> None:
