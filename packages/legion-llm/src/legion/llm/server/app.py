@@ -1,6 +1,6 @@
-"""The litestar application: the dialects' routes over one Gateway, errors in each dialect's own
-format, and nothing on the request path that the gateway does not need (no OpenAPI, no logging
-middleware)."""
+"""The gateway application: litestar for everything but the hot dialect endpoints, which the ASGI
+fast path in front of it serves through the same handlers; errors in each dialect's format, and
+nothing on the request path the gateway does not need (no OpenAPI, no logging middleware)."""
 
 from __future__ import annotations
 
@@ -15,25 +15,24 @@ from legion.llm.config import GatewayConfig
 from legion.llm.errors import GatewayError
 from legion.llm.gateway import Gateway
 from legion.llm.providers.http import close_sessions
-from legion.llm.server import anthropic_routes, openai_routes, ops_routes
+from legion.llm.server import ops_routes, routes
 from legion.llm.server.errors import on_gateway_error, on_http_error, on_unexpected
+from legion.llm.server.fast_path import GatewayApp
 
 
-def create_app(config: GatewayConfig, gateway: Gateway | None = None) -> Litestar:
-    gw = gateway or Gateway(config)
-
+def create_litestar(gateway: Gateway) -> Litestar:
     @asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
-        gw.start()
+        gateway.start()
         try:
             yield
         finally:
-            await gw.aclose()
+            await gateway.aclose()
             await close_sessions()
 
     return Litestar(
-        route_handlers=[*openai_routes.ROUTES, *anthropic_routes.ROUTES, *ops_routes.ROUTES],
-        state=State({"gateway": gw}),
+        route_handlers=[*routes.ROUTES, *ops_routes.ROUTES],
+        state=State({"gateway": gateway}),
         lifespan=[lifespan],
         exception_handlers={
             GatewayError: on_gateway_error,
@@ -45,3 +44,8 @@ def create_app(config: GatewayConfig, gateway: Gateway | None = None) -> Litesta
         request_max_body_size=None,
         debug=False,
     )
+
+
+def create_app(config: GatewayConfig, gateway: Gateway | None = None) -> GatewayApp:
+    gw = gateway or Gateway(config)
+    return GatewayApp(gw, create_litestar(gw))

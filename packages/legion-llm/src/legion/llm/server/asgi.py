@@ -5,13 +5,15 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from litestar import Litestar
+if TYPE_CHECKING:
+    from legion.llm.server.fast_path import GatewayApp
 
 CONFIG_ENV = "LEGION_LLM_CONFIG"
 
 
-def create() -> Litestar:
+def create() -> GatewayApp:
     from legion.llm.config import load_config
     from legion.llm.server.app import create_app
 

@@ -3,9 +3,7 @@ headers, and the conversation a request belongs to (for curation and the ledger)
 
 from __future__ import annotations
 
-from typing import Any
-
-from litestar import Request
+from collections.abc import Mapping
 
 from legion.llm.canonical import ChatRequest, RouteHints
 from legion.llm.errors import ErrorKind, GatewayError
@@ -16,16 +14,14 @@ SWITCH = {"on": True, "off": False, "true": True, "false": False, "1": True, "0"
 
 
 def request_context(
-    gateway: Gateway, request: Request[Any, Any, Any], dialect: str, request_type: str
+    gateway: Gateway, headers: Mapping[str, str], dialect: str, request_type: str
 ) -> RequestContext:
-    headers = request.headers
     principal = gateway.authenticate(headers.get("authorization"), headers.get("x-api-key"))
     return RequestContext(dialect=dialect, request_type=request_type, principal=principal)
 
 
-def apply_headers(request: Request[Any, Any, Any], chat: ChatRequest, ctx: RequestContext) -> None:
+def apply_headers(headers: Mapping[str, str], chat: ChatRequest, ctx: RequestContext) -> None:
     """Header hints override body hints; the conversation id comes from a header or the body."""
-    headers = request.headers
     hints: RouteHints = chat.hints
     if provider := headers.get("x-legion-provider"):
         hints.provider = provider

@@ -11,6 +11,7 @@ from litestar.exceptions import HTTPException
 
 from legion.core.logging import logger
 from legion.llm.errors import ErrorKind, GatewayError
+from legion.llm.server.exchange import Outgoing
 from legion.llm.wire import anthropic_messages, openai_errors
 
 HTTP_KINDS = {
@@ -22,31 +23,36 @@ HTTP_KINDS = {
     413: ErrorKind.REQUEST_TOO_LARGE,
     429: ErrorKind.RATE_LIMIT,
 }
+INTERNAL = GatewayError(ErrorKind.INTERNAL, "internal gateway error; see its log")
 
 
-def error_response(path: str, error: GatewayError) -> Response[bytes]:
+def error_reply(path: str, error: GatewayError) -> Outgoing:
     if path.startswith("/v1/messages"):
         status, body = anthropic_messages.render_error(error)
     else:
         status, body = openai_errors.render_error(error)
-    headers: dict[str, str] = {}
+    headers = [("content-type", "application/json")]
     if error.retry_after is not None:
-        headers["retry-after"] = str(max(1, round(error.retry_after)))
+        headers.append(("retry-after", str(max(1, round(error.retry_after)))))
     attempts = error.details.get("attempts")
     if attempts:
-        headers["x-legion-attempts"] = str(len(attempts))
+        headers.append(("x-legion-attempts", str(len(attempts))))
+    if error.kind is ErrorKind.INTERNAL:
+        logger.error("gateway error on {}: {}", path, error.message)
+    return Outgoing(status, headers, msgspec.json.encode(body))
+
+
+def _litestar(reply: Outgoing) -> Response[bytes]:
     return Response(
-        msgspec.json.encode(body),
-        status_code=status,
+        reply.body,
+        status_code=reply.status,
+        headers=dict(reply.headers[1:]),
         media_type="application/json",
-        headers=headers,
     )
 
 
 def on_gateway_error(request: Request[Any, Any, Any], exc: GatewayError) -> Response[bytes]:
-    if exc.kind is ErrorKind.INTERNAL:
-        logger.error("gateway error on {}: {}", request.url.path, exc.message)
-    return error_response(request.url.path, exc)
+    return _litestar(error_reply(request.url.path, exc))
 
 
 def on_http_error(request: Request[Any, Any, Any], exc: HTTPException) -> Response[bytes]:
@@ -56,11 +62,9 @@ def on_http_error(request: Request[Any, Any, Any], exc: HTTPException) -> Respon
         message = f"no route {request.method} {request.url.path}"
     elif exc.status_code == 405:
         message = f"method {request.method} is not allowed on {request.url.path}"
-    return error_response(request.url.path, GatewayError(kind, message))
+    return _litestar(error_reply(request.url.path, GatewayError(kind, message)))
 
 
 def on_unexpected(request: Request[Any, Any, Any], exc: Exception) -> Response[bytes]:
     logger.opt(exception=exc).error("unhandled error on {}", request.url.path)
-    return error_response(
-        request.url.path, GatewayError(ErrorKind.INTERNAL, "internal gateway error; see its log")
-    )
+    return _litestar(error_reply(request.url.path, INTERNAL))
