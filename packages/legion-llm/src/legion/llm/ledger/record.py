@@ -76,12 +76,21 @@ class LedgerRecord:
 
     def as_row(self) -> dict[str, Any]:
         """The column values; `recorded_at` as naive UTC, the form both databases store."""
-        row = {name: getattr(self, name) for name in _FIELDS}
+        row = {name: getattr(self, name) for name in FIELDS}
         stamp = self.recorded_at
         if stamp.tzinfo is not None:
             stamp = stamp.astimezone(UTC)
         row["recorded_at"] = stamp.replace(tzinfo=None)
         return row
+
+    def as_sqlite_tuple(self) -> tuple[Any, ...]:
+        """The column values in `FIELDS` order, the time as the text SQLAlchemy stores in SQLite
+        (naive UTC), for the writer's direct executemany."""
+        stamp = self.recorded_at
+        if stamp.tzinfo is not None:
+            stamp = stamp.astimezone(UTC)
+        text = stamp.strftime("%Y-%m-%d %H:%M:%S.%f")
+        return tuple(text if name == "recorded_at" else getattr(self, name) for name in FIELDS)
 
 
 def usage_cost(deployment: Deployment, usage: Usage) -> float | None:
@@ -101,4 +110,4 @@ def usage_cost(deployment: Deployment, usage: Usage) -> float | None:
     return cost
 
 
-_FIELDS = tuple(f.name for f in fields(LedgerRecord))
+FIELDS = tuple(f.name for f in fields(LedgerRecord))

@@ -13,7 +13,7 @@ from typing import TypedDict
 from loguru import logger
 from sqlalchemy import Engine
 
-from legion.llm.ledger.record import LedgerRecord
+from legion.llm.ledger.record import FIELDS, LedgerRecord
 from legion.llm.ledger.schema import (
     create_table,
     ledger,
@@ -24,6 +24,11 @@ from legion.llm.ledger.schema import (
 )
 
 LOG_EVERY = 30.0  # seconds between two logged failures
+
+
+SQLITE_INSERT = (
+    f"INSERT INTO {ledger.name} ({', '.join(FIELDS)}) VALUES ({', '.join('?' for _ in FIELDS)})"
+)
 
 
 class WriterStats(TypedDict):
@@ -209,9 +214,13 @@ class LedgerWriter:
     def _insert(self, batch: list[LedgerRecord]) -> bool:
         assert self._engine is not None
         try:
-            rows = [record.as_row() for record in batch]
             with self._engine.begin() as conn:
-                conn.execute(ledger.insert(), rows)
+                if conn.dialect.name == "sqlite":
+                    # The default database: skip SQLAlchemy's per-row processing, which showed
+                    # as a quarter of the gateway's CPU under load.
+                    conn.exec_driver_sql(SQLITE_INSERT, [r.as_sqlite_tuple() for r in batch])
+                else:
+                    conn.execute(ledger.insert(), [record.as_row() for record in batch])
         except Exception as exc:
             with self._lock:
                 self._dropped += len(batch)
