@@ -250,12 +250,15 @@ def test_breaker_matches_a_reference_model(script: list[Step]) -> None:
     clock = FakeClock(0.0)
     tracker = HealthTracker(window=300, threshold=3, cooldown=60, clock=clock)
     failures: list[tuple[float, float]] = []
-    state, opened_at, probe = "closed", 0.0, False
+    state, opened_at = "closed", 0.0
+    # When the half-open probe was handed out; a probe never reported back (its request vanished)
+    # frees up again after another cooldown, so a lost probe cannot keep the circuit half-open.
+    probe: float | None = None
 
     def advance() -> None:
         nonlocal state, probe
         if state == "open" and clock.now - opened_at >= 60:
-            state, probe = "half_open", False
+            state, probe = "half_open", None
 
     for action, value in script:
         if action == "wait":
@@ -269,17 +272,18 @@ def test_breaker_matches_a_reference_model(script: list[Step]) -> None:
             if state == "half_open" or (
                 state == "closed" and sum(w for _, w in failures) >= 3 - 1e-9
             ):
-                state, opened_at, probe = "open", clock.now, False
+                state, opened_at, probe = "open", clock.now, None
         elif action == "ok":
             tracker.record_success(A, 10.0)
             if state != "closed":
-                state, probe = "closed", False
+                state, probe = "closed", None
                 failures.clear()
         else:
             admitted = tracker.try_acquire(A)
-            expected = state == "closed" or (state == "half_open" and not probe)
+            probe_free = probe is None or clock.now - probe >= 60
+            expected = state == "closed" or (state == "half_open" and probe_free)
             if state == "half_open" and expected:
-                probe = True
+                probe = clock.now
             assert admitted is expected
         advance()
         assert tracker.state(A) == state
