@@ -42,6 +42,12 @@ def _meta(prefix: str, chat: ChatRequest) -> StreamMeta:
     )
 
 
+def _include_usage(chat: ChatRequest) -> bool:
+    """OpenAI's `stream_options.include_usage`: a final chunk with the usage."""
+    options = chat.extra.get("stream_options")
+    return isinstance(options, dict) and bool(options.get("include_usage"))
+
+
 async def _stream(
     gateway: Gateway, chat: ChatRequest, ctx: RequestContext, renderer: StreamRenderer
 ) -> Outgoing:
@@ -62,9 +68,7 @@ def _prepare(
 async def chat_completions(gateway: Gateway, incoming: Incoming) -> Outgoing:
     ctx, chat = _prepare(gateway, incoming, "openai", "chat", openai_chat.parse_chat_request)
     if chat.stream:
-        options = chat.extra.get("stream_options")
-        include_usage = isinstance(options, dict) and bool(options.get("include_usage"))
-        renderer = openai_chat.ChatStreamRenderer(_meta("chatcmpl-", chat), include_usage)
+        renderer = openai_chat.ChatStreamRenderer(_meta("chatcmpl-", chat), _include_usage(chat))
         return await _stream(gateway, chat, ctx, renderer)
     response = await gateway.chat(chat, ctx)
     body = openai_chat.render_chat_response(response, chat.model)
@@ -76,9 +80,9 @@ async def completions(gateway: Gateway, incoming: Incoming) -> Outgoing:
         gateway, incoming, "openai", "completion", openai_completions.parse_completion_request
     )
     if chat.stream:
-        options = chat.extra.get("stream_options")
-        include_usage = isinstance(options, dict) and bool(options.get("include_usage"))
-        renderer = openai_completions.CompletionStreamRenderer(_meta("cmpl-", chat), include_usage)
+        renderer = openai_completions.CompletionStreamRenderer(
+            _meta("cmpl-", chat), _include_usage(chat)
+        )
         return await _stream(gateway, chat, ctx, renderer)
     response = await gateway.chat(chat, ctx)
     body = openai_completions.render_completion_response(response, chat.model)
