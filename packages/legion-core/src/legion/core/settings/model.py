@@ -86,6 +86,17 @@ class SpoolSettings(Section):
     fsync_batch: int = Field(default=100, ge=1)  # records per fsync under "batch"
 
 
+class TransportSettings(Section):
+    """Where tasks travel: `memory://` (lite, in-process) or `amqp://` RabbitMQ (full mode)."""
+
+    url: str = Field(default="memory://", min_length=1)  # may be a reference (it holds a password)
+    prefetch: int = Field(default=64, ge=1, le=65535)  # unacknowledged messages per consumer
+    confirm: bool = True  # publisher confirms: a publish returns once the broker has it
+    connect_timeout: float = Field(default=5.0, gt=0)
+    heartbeat: int = Field(default=60, ge=0)  # AMQP heartbeat seconds (0: off)
+    queue_prefix: str = Field(default="lex", pattern=r"^[A-Za-z0-9_-]+$")
+
+
 class EngineSettings(Section):
     workers: int = Field(default=4, ge=1, le=256)
     max_depth: int = Field(default=32, ge=1)
@@ -111,6 +122,7 @@ class Settings(Section):
     llm: LlmSettings = LlmSettings()
     data: DataSettings = DataSettings()
     engine: EngineSettings = EngineSettings()
+    transport: TransportSettings = TransportSettings()
     spool: SpoolSettings = SpoolSettings()
     cache: CacheSettings = CacheSettings()
     lex: dict[str, dict[str, Any]] = {}
