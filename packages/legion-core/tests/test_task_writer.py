@@ -74,11 +74,28 @@ def test_a_batch_bigger_than_one_statement_is_written_whole(db: Engine) -> None:
     assert store.flush() == 700
     assert count(db, "SELECT count(*) FROM tasks WHERE status = 'completed'") == 700
     assert count(db, "SELECT count(*) FROM task_logs") == 1400
-    again = Task(function="x.y.z", args={}, id=tasks[5].id, status=st.FAILED)
+    again = Task(function="x.y.z", args={}, id=tasks[5].id, status=st.FAILED, version=2)
     store.record(again)  # a later change of a stored task updates its row
     store.flush()
     assert count(db, "SELECT count(*) FROM tasks") == 700
     assert count(db, "SELECT count(*) FROM tasks WHERE status = 'failed'") == 1
+
+
+def test_an_older_version_never_replaces_a_newer_row(db: Engine) -> None:
+    """Another process may write a task's earlier state after its later one."""
+    publisher, worker = TaskStore(db), TaskStore(db)
+    task = Task(function="x.y.z", args={})
+    publisher.record(task)  # version 1: queued, still in the publisher's batch
+    copy = Task(function="x.y.z", args={}, id=task.id, version=task.version)
+    copy.status = st.RUNNING
+    worker.record(copy)
+    copy.status = st.COMPLETED
+    worker.record(copy)
+    worker.flush()  # version 3: completed
+    publisher.flush()  # the late version 1 loses
+    stored = worker.get(task.id)
+    assert stored is not None and stored.status == st.COMPLETED and stored.version == 3
+    assert [line["status"] for line in worker.logs(task.id)] == ["running", "completed", "queued"]
 
 
 @pytest.mark.parametrize("rows", [0, 1, 5, 31, 32, 33, 100, 1000])

@@ -73,6 +73,8 @@ class Task:
     started_at: float | None = None
     finished_at: float | None = None
     run_at: float | None = None
+    # Bumped by every recorded change: the store keeps the highest, whichever process wrote last.
+    version: int = 0
     call_args: dict[str, Any] | None = field(default=None, repr=False, compare=False)
     # JSON text already produced while validating, reused by the store instead of encoding twice.
     args_json: str | None = field(default=None, repr=False, compare=False)
@@ -108,6 +110,7 @@ class Task:
             "started_at": self.started_at,
             "finished_at": self.finished_at,
             "run_at": self.run_at,
+            "version": self.version,
         }
 
     def event(self) -> dict[str, Any]:

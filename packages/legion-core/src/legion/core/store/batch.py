@@ -50,7 +50,7 @@ class BatchSQL:
         sql = dialect_sql(dialect, paramstyle)
         mark, quote = sql.mark, sql.quote
         names = ", ".join(quote(c) for c in columns)
-        self._tasks_tail = sql.upsert_tail("id", columns)
+        self._tasks_tail = sql.upsert_tail("tasks", "id", columns)
         self._tasks_head = f"INSERT INTO {quote('tasks')} ({names}) VALUES "
         self._task_marks = "(" + ", ".join(mark for _ in columns) + ")"
         log_names = ", ".join(quote(c) for c in LOG_COLUMNS)

@@ -23,14 +23,23 @@ class DialectSQL:
     def quote(self, identifier: str) -> str:
         return f"{self.quote_char}{identifier}{self.quote_char}"
 
-    def upsert_tail(self, key: str, columns: Sequence[str]) -> str:
-        """Update every column but the key (and `created_at`) when the key already exists."""
-        updatable = [self.quote(c) for c in columns if c not in (key, "created_at")]
+    def upsert_tail(
+        self, table: str, key: str, columns: Sequence[str], version: str = "version"
+    ) -> str:
+        """Update every column but the key (and `created_at`) when the key already exists, unless
+        the stored row has a higher `version` (a newer change written by another process)."""
+        updatable = [self.quote(c) for c in columns if c not in (key, "created_at", version)]
+        v = self.quote(version)
         if self.name == "mysql":
-            sets = ", ".join(f"{c} = VALUES({c})" for c in updatable)
-            return f" ON DUPLICATE KEY UPDATE {sets}"
-        sets = ", ".join(f"{c} = excluded.{c}" for c in updatable)
-        return f" ON CONFLICT ({self.quote(key)}) DO UPDATE SET {sets}"
+            # Assignments run left to right and see earlier ones: the version goes last.
+            newer = f"VALUES({v}) >= {v}"
+            sets = ", ".join(f"{c} = IF({newer}, VALUES({c}), {c})" for c in updatable)
+            return f" ON DUPLICATE KEY UPDATE {sets}, {v} = GREATEST({v}, VALUES({v}))"
+        sets = ", ".join(f"{c} = excluded.{c}" for c in [*updatable, v])
+        return (
+            f" ON CONFLICT ({self.quote(key)}) DO UPDATE SET {sets}"
+            f" WHERE excluded.{v} >= {self.quote(table)}.{v}"
+        )
 
 
 def dialect_sql(dialect: str, paramstyle: str) -> DialectSQL:

@@ -12,7 +12,7 @@ from sqlalchemy import Engine, inspect, text
 
 from legion.core.store.schema_lock import schema_lock
 
-HEAD = "0001"
+HEAD = "0002"
 MIGRATIONS = Path(__file__).parent / "migrations"
 
 

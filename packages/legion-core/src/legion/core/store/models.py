@@ -68,6 +68,7 @@ class TaskRow(SQLModel, table=True):
     started_at: float | None = Field(default=None, sa_type=SECONDS)
     finished_at: float | None = Field(default=None, sa_type=SECONDS)
     run_at: float | None = Field(default=None, sa_type=SECONDS)
+    version: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
 
 
 class TaskLogRow(SQLModel, table=True):

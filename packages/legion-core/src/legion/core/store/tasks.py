@@ -59,6 +59,7 @@ def row_tuple(task: Task) -> tuple[Any, ...]:
         task.started_at,
         task.finished_at,
         task.run_at,
+        task.version,
     )
 
 
@@ -86,6 +87,7 @@ class TaskStore:
         The task itself is queued, not a copy: the writer stores its latest state, and since
         every change is recorded, the last write of a batch is always the task's final state.
         Never blocks: the writer thread does the writing."""
+        task.version += 1
         tasks = self._tasks
         tasks.append(task)
         self._logs.append((task.id, time.time(), task.status, message))
@@ -243,7 +245,9 @@ class TaskStore:
         now = time.time()
         with self.engine.begin() as conn:
             conn.execute(
-                update(TASKS).where(TASKS.c.id.in_(ids)).values(status=status, finished_at=now)
+                update(TASKS)
+                .where(TASKS.c.id.in_(ids))
+                .values(status=status, finished_at=now, version=TASKS.c.version + 1)
             )
             conn.execute(
                 insert(LOGS),

@@ -1,7 +1,6 @@
 """The broker: `transport.url` answered with an AMQP 0-9-1 protocol-header handshake.
 
-The settings of this version have no transport section (lite mode runs an in-process broker),
-so the check skips until one exists. The probe sends the protocol header and reads the broker's
+A `memory://` transport (lite mode's in-process broker) has nothing to check. The probe sends the protocol header and reads the broker's
 Connection.Start: it proves an AMQP broker listens, not that the login in the URL is accepted.
 """
 
@@ -41,12 +40,9 @@ class BrokerHello:
 
 
 def transport_url(settings: Settings) -> str | None:
-    """`transport.url` once the settings have a transport section; None until then."""
-    transport = getattr(settings, "transport", None)
-    url = getattr(transport, "url", None)
-    if url is not None and hasattr(url, "get_secret_value"):
-        url = url.get_secret_value()
-    return str(url) if url else None
+    """`transport.url` when it names a broker; None for the in-process `memory://` one."""
+    url = settings.transport.url
+    return None if url.startswith("memory://") else url
 
 
 def check(settings: Settings, timeout: float) -> Finding:
@@ -54,7 +50,7 @@ def check(settings: Settings, timeout: float) -> Finding:
     if url is None:
         if settings.mode == "lite":
             return Finding("broker", "skip", "lite mode: in-process broker")
-        return Finding("broker", "skip", "no transport.url setting: in-process broker")
+        return Finding("broker", "skip", "transport.url is memory://: in-process broker")
     return probe(url, timeout)
 
 
