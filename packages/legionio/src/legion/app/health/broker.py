@@ -1,7 +1,8 @@
 """The broker: `transport.url` answered with an AMQP 0-9-1 protocol-header handshake.
 
-A `memory://` transport (lite mode's in-process broker) has nothing to check. The probe sends the protocol header and reads the broker's
-Connection.Start: it proves an AMQP broker listens, not that the login in the URL is accepted.
+A `memory://` transport (lite mode's in-process broker) has nothing to check. The probe sends
+the protocol header and reads the broker's Connection.Start: it proves an AMQP broker listens,
+not that the login in the URL is accepted.
 """
 
 from __future__ import annotations
