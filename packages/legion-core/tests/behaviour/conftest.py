@@ -3,13 +3,17 @@
 `lite` is the in-process plane on SQLite; `lite+postgresql` and `lite+mariadb` are the same plane
 with the store on a scratch schema (database) of the servers named by LEGION_TEST_POSTGRES_URL and
 LEGION_TEST_MYSQL_URL, made once per session, emptied before every test and dropped at the end.
-Unreachable servers skip those backends, unless LEGION_REQUIRE_SERVICES=1. Full mode adds its own
-factory here and reruns the same tests unchanged.
+`rabbitmq+postgresql+redis` and `rabbitmq+mariadb` are full mode: tasks travel as sealed messages
+through RabbitMQ (LEGION_TEST_AMQP_URL) on queues of a prefix of this session's own, purged before
+every test and deleted at the end. Unreachable servers skip those backends, unless
+LEGION_REQUIRE_SERVICES=1.
 """
 
 from __future__ import annotations
 
+import base64
 import os
+import secrets
 import threading
 import time
 import types
@@ -26,6 +30,8 @@ from legion.core.runtime import Runtime
 from legion.core.sdk import Extension, capability
 from legion.core.settings import load_settings
 from legion.core.store.scratch import ScratchStore, create_scratch
+from legion.core.transport import scratch as scratch_queues
+from legion.core.transport.queues import queues_for
 
 CALLS: dict[str, int] = {}
 STARTED: dict[str, float] = {}
@@ -133,19 +139,83 @@ class ServerStoreRuntime:
             self._scratch = None
 
 
+def require(reason: str) -> None:
+    if os.environ.get("LEGION_REQUIRE_SERVICES") == "1":
+        pytest.fail(f"required server {reason}")
+    pytest.skip(reason)
+
+
+class BrokerRuntime:
+    """Full-mode runtimes: RabbitMQ work plane, a server store, and optionally Redis."""
+
+    def __init__(self, store: ServerStoreRuntime, cache_url: str | None) -> None:
+        self.store = store
+        self.amqp_url = (
+            os.environ.get("LEGION_TEST_AMQP_URL") or "amqp://guest:guest@127.0.0.1:5672/%2F"
+        )
+        self.cache_url = cache_url
+        self.prefix = scratch_queues.scratch_prefix()
+        self.secret = base64.b64encode(secrets.token_bytes(32)).decode()
+        self._checked = False
+
+    @property
+    def queues(self) -> set[str]:
+        return queues_for(["t.fn.x"], self.prefix) | {f"{self.prefix}.legion.runners.default"}
+
+    def __call__(self, home: Path, **overrides: Any) -> Runtime:
+        if not self._checked:
+            try:
+                scratch_queues.purge_queues(self.amqp_url, [])
+            except Exception as exc:
+                require(f"RabbitMQ at {self.amqp_url} unreachable: {type(exc).__name__}")
+            self._checked = True
+        full = {
+            "transport.url": self.amqp_url,
+            "transport.queue_prefix": self.prefix,
+            "crypt.cluster_secret": self.secret,
+        }
+        if self.cache_url:
+            full |= {"cache.url": self.cache_url, "cache.prefix": self.prefix}
+        return self.store(home, **{**full, **overrides})
+
+    def reset(self) -> None:
+        self.store.reset()
+        if self._checked:
+            scratch_queues.purge_queues(self.amqp_url, self.queues)
+
+    def close(self) -> None:
+        self.store.close()
+        if self._checked:
+            scratch_queues.delete_queues(self.amqp_url, self.queues)
+
+
+REDIS_URL = os.environ.get("LEGION_TEST_REDIS_URL") or "redis://127.0.0.1:6379/0"
 SERVER_BACKENDS = {
     "lite+postgresql": ServerStoreRuntime(
         "LEGION_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test"
     ),
     "lite+mariadb": ServerStoreRuntime("LEGION_TEST_MYSQL_URL", "mysql://root@127.0.0.1:3306/test"),
 }
-BACKENDS: dict[str, Callable[..., Runtime]] = {"lite": lite_runtime, **SERVER_BACKENDS}
+FULL_BACKENDS = {
+    "rabbitmq+postgresql+redis": BrokerRuntime(
+        ServerStoreRuntime("LEGION_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test"),
+        REDIS_URL,
+    ),
+    "rabbitmq+mariadb": BrokerRuntime(
+        ServerStoreRuntime("LEGION_TEST_MYSQL_URL", "mysql://root@127.0.0.1:3306/test"), None
+    ),
+}
+BACKENDS: dict[str, Callable[..., Runtime]] = {
+    "lite": lite_runtime,
+    **SERVER_BACKENDS,
+    **FULL_BACKENDS,
+}
 
 
 @pytest.fixture(scope="session", autouse=True)
 def drop_scratch_stores() -> Iterator[None]:
     yield
-    for backend in SERVER_BACKENDS.values():
+    for backend in (*SERVER_BACKENDS.values(), *FULL_BACKENDS.values()):
         backend.close()
 
 
@@ -156,7 +226,7 @@ def make_runtime(
     """A factory of started runtimes on one store; all are stopped after the test."""
     made: list[Runtime] = []
     backend = BACKENDS[request.param]
-    if isinstance(backend, ServerStoreRuntime):
+    if isinstance(backend, ServerStoreRuntime | BrokerRuntime):
         backend.reset()
 
     def make(start: bool = True, **overrides: Any) -> Runtime:

@@ -21,6 +21,7 @@ from legion.core.store import migrate
 from legion.core.store.database import database_url, open_database
 from legion.core.store.relationships import RelationshipStore
 from legion.core.store.tasks import TaskStore
+from legion.core.transport.planes import plane_factory
 
 
 def ensure_schema(db: Database, settings: Settings) -> None:
@@ -62,7 +63,12 @@ class Runtime:
         ensure_schema(db, settings)
         tasks = TaskStore(db, settings.engine.flush_interval)
         relationships = RelationshipStore(db)
-        engine = Engine(catalog.registry, tasks, settings.engine)
+        live: dict[str, Engine] = {}
+        plane = plane_factory(
+            settings, catalog.registry, db, lambda task_id: live["engine"].live_task(task_id)
+        )
+        engine = Engine(catalog.registry, tasks, settings.engine, plane=plane)
+        live["engine"] = engine
         runtime = cls(settings, catalog, db, tasks, relationships, engine)
         catalog.registry.set_context_factory(runtime.context_for)
         runtime.reload_relationships()

@@ -16,7 +16,7 @@ from typing import Any
 
 from legion.core.engine import task as st
 from legion.core.engine.bus import InProcessBus
-from legion.core.engine.plane import LocalPlane
+from legion.core.engine.plane import LocalPlane, PlaneFactory
 from legion.core.engine.relationships import Follow, RelationshipIndex
 from legion.core.engine.task import Task
 from legion.core.engine.timelimit import TimeLimitExceeded, Watchdog
@@ -42,13 +42,14 @@ class Engine:
         *,
         bus: InProcessBus | None = None,
         relationships: RelationshipIndex | None = None,
+        plane: PlaneFactory | None = None,
     ) -> None:
         self.registry = registry
         self.store = store
         self.settings = settings or EngineSettings()
         self.bus = bus or InProcessBus()
         self.relationships = relationships or RelationshipIndex()
-        self.plane = LocalPlane(self._execute, workers=self.settings.workers)
+        self.plane = (plane or LocalPlane)(self._execute, self.settings.workers)
         self._watchdog = Watchdog()
         self._live: dict[str, Task] = {}
         self._outstanding: dict[str, int] = {}
@@ -78,10 +79,17 @@ class Engine:
         return self._started
 
     def recover(self) -> int:
-        """Re-enqueue queued, delayed and interrupted (running) tasks from the store."""
+        """Re-enqueue queued, delayed and interrupted (running) tasks from the store.
+
+        On a distributed plane the broker redelivers what a dead worker was running, so only
+        pending tasks are published again (one may have been written but never published);
+        a copy that is already queued finds the task claimed and runs nothing."""
         count = 0
+        distributed = self.plane.distributed
         for task in self.store.unfinished():
             if task.id in self._live:
+                continue
+            if task.status == st.RUNNING and distributed:
                 continue
             if task.status == st.RUNNING:
                 task.status = st.QUEUED
@@ -551,6 +559,10 @@ class Engine:
         self._emit(task)
         self._finish(task)
         return task
+
+    def live_task(self, task_id: str) -> Task | None:
+        """The in-memory task, when this process submitted it and it is not final yet."""
+        return self._live.get(task_id)
 
     def get(self, task_id: str) -> Task | None:
         with self._lock:

@@ -13,14 +13,36 @@ import queue
 import threading
 import time
 from collections.abc import Callable
+from typing import Protocol
 
 from legion.core.engine.task import Task
 from legion.core.logging import logger
 
 _STOP = object()
+Handler = Callable[[Task], "Task | None"]
+
+
+class Plane(Protocol):
+    """What the engine needs from a work plane (lite: `LocalPlane`; full: `RabbitPlane`)."""
+
+    distributed: bool  # tasks may run in other processes; their messages outlive this one
+
+    def start(self) -> None: ...
+    def submit(self, task: Task) -> None: ...
+    def schedule(self, task: Task, run_at: float) -> None: ...
+    def stop(self, timeout: float = 30.0) -> None: ...
+    @property
+    def threads(self) -> tuple[threading.Thread, ...]: ...
+    @property
+    def delayed_count(self) -> int: ...
+
+
+PlaneFactory = Callable[[Handler, int], Plane]
 
 
 class LocalPlane:
+    distributed = False
+
     def __init__(self, handler: Callable[[Task], Task | None], workers: int = 4) -> None:
         self._handler = handler
         self._queue: queue.SimpleQueue[object] = queue.SimpleQueue()

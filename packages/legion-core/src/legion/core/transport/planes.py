@@ -1,0 +1,71 @@
+"""The work plane `transport.url` names: in-process for `memory://`, RabbitMQ for `amqp://`."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from sqlalchemy import Engine as Database
+
+from legion.core.crypto.box import Keyring
+from legion.core.engine.plane import Handler, LocalPlane, Plane, PlaneFactory
+from legion.core.engine.task import Task
+from legion.core.errors import ConfigError
+from legion.core.registry import CapabilityRegistry
+from legion.core.settings.model import Settings
+from legion.core.settings.redact import redact_url
+
+BROKER_SCHEMES = ("amqp://", "amqps://")
+
+
+def is_broker(settings: Settings) -> bool:
+    return settings.transport.url.startswith(BROKER_SCHEMES)
+
+
+def cluster_keyring(settings: Settings) -> Keyring | None:
+    """The keyring that seals messages, or None when `crypt.encrypt` is off."""
+    if not settings.crypt.encrypt:
+        return None
+    from legion.core.crypto.cluster_secret import resolve_cluster_secret
+    from legion.core.crypto.identity import load_or_create_identity
+
+    identity = load_or_create_identity(settings.home)
+    return resolve_cluster_secret(settings, identity).keyring
+
+
+def plane_factory(
+    settings: Settings,
+    registry: CapabilityRegistry,
+    db: Database,
+    live: Callable[[str], Task | None],
+    *,
+    consume: bool = True,
+) -> PlaneFactory:
+    """A factory of the plane for these settings (the engine hands it its task handler)."""
+    url = settings.transport.url
+    if url.startswith("memory://"):
+        return LocalPlane
+    if not is_broker(settings):
+        raise ConfigError(
+            f"transport.url {redact_url(url)} is neither memory:// nor an amqp:// broker",
+            hint="use memory:// (lite) or amqp://user:password@host:5672/vhost (RabbitMQ)",
+        )
+    from legion.core.store.claims import TaskClaims
+    from legion.core.transport.queues import queues_for
+    from legion.core.transport.rabbitmq_plane import RabbitPlane
+
+    keyring = cluster_keyring(settings)
+    prefix = settings.transport.queue_prefix
+
+    def make(handler: Handler, workers: int) -> Plane:
+        return RabbitPlane(
+            handler,
+            settings=settings.transport,
+            workers=workers,
+            queues=lambda: queues_for((c.address for c in registry), prefix),
+            claims=TaskClaims(db),
+            keyring=keyring,
+            live=live,
+            consume=consume,
+        )
+
+    return make

@@ -1,0 +1,206 @@
+"""The full-mode work plane: dramatiq on RabbitMQ behind the lite plane's methods.
+
+Every task is a persistent message on its runner's queue, published with confirms and
+acknowledged only after the task ran (at-least-once). Delays use dramatiq's delay queues.
+Before running a delivered task the worker claims it in the store, so a duplicate delivery
+runs nothing; a redelivery (its worker died) takes over the task it left running. A message
+that is forged, foreign or unreadable is dead-lettered (`<queue>.XQ`) and logged, never run.
+Retries are the engine's own (with its backoff), so dramatiq's retry middleware is not used.
+Unrecorded tasks (a node's own frequent ticks) never leave the process: a small local plane
+runs them.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+import uuid
+from collections.abc import Callable
+from typing import Any
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+import dramatiq
+from dramatiq.brokers.rabbitmq import RabbitmqBroker
+from dramatiq.common import q_name
+from dramatiq.middleware import Middleware
+
+from legion.core.crypto.box import Keyring
+from legion.core.crypto.errors import RejectedMessage
+from legion.core.engine.plane import LocalPlane
+from legion.core.engine.task import Task
+from legion.core.logging import logger
+from legion.core.settings.model import TransportSettings
+from legion.core.store.claims import TaskClaims
+from legion.core.transport import task_messages
+from legion.core.transport.queues import queue_for
+
+ACTOR = "legion.task"
+# A claim that cannot reach the database is retried later rather than dropped.
+CLAIM_RETRY_MS = (500, 1000, 2000, 5000, 10000)
+
+
+def connection_url(settings: TransportSettings) -> str:
+    """`transport.url` with the heartbeat and connect timeout as pika URL parameters."""
+    parts = urlsplit(settings.url)
+    query = dict(parse_qsl(parts.query))
+    query.setdefault("heartbeat", str(settings.heartbeat))
+    query.setdefault("socket_timeout", str(settings.connect_timeout))
+    query.setdefault("blocked_connection_timeout", str(max(settings.connect_timeout, 30.0)))
+    return urlunsplit(parts._replace(query=urlencode(query)))
+
+
+class _Delivery(Middleware):
+    """Hands the message being processed to the actor and dead-letters rejected ones."""
+
+    def __init__(self) -> None:
+        self.current = threading.local()
+
+    def before_process_message(self, broker: Any, message: Any) -> None:
+        self.current.message = message
+
+    def after_process_message(
+        self, broker: Any, message: Any, *, result: Any = None, exception: Any = None
+    ) -> None:
+        self.current.message = None
+        if isinstance(exception, RejectedMessage):
+            message.fail()  # nacked without requeue: RabbitMQ moves it to the .XQ queue
+
+
+class RabbitPlane:
+    distributed = True
+
+    def __init__(
+        self,
+        handler: Callable[[Task], Task | None],
+        *,
+        settings: TransportSettings,
+        workers: int,
+        queues: Callable[[], set[str]],
+        claims: TaskClaims,
+        keyring: Keyring | None,
+        live: Callable[[str], Task | None],
+        consume: bool = True,
+    ) -> None:
+        self._handler = handler
+        self._settings = settings
+        self._workers = workers
+        self._queues = queues
+        self._claims = claims
+        self._keyring = keyring
+        self._live = live
+        self._consume = consume
+        self._delivery = _Delivery()
+        self.broker = RabbitmqBroker(
+            url=connection_url(settings),
+            confirm_delivery=settings.confirm,
+            middleware=[self._delivery],
+        )
+        self._actor = dramatiq.Actor(
+            self._run,
+            broker=self.broker,
+            actor_name=ACTOR,
+            queue_name=f"{settings.queue_prefix}.legion.runners.default",
+            priority=0,
+            options={},
+        )
+        self._worker: dramatiq.Worker | None = None
+        self._local = LocalPlane(handler, workers=1)
+
+    # -- the plane's interface ----------------------------------------------------------------
+    def start(self) -> None:
+        self._local.start()
+        if self._worker is not None or not self._consume:
+            return
+        queues = self._queues()
+        for queue in queues:
+            self.broker.declare_queue(queue, ensure=True)
+        self._worker = dramatiq.Worker(
+            self.broker, queues=queues, worker_threads=self._workers, worker_timeout=100
+        )
+        self._worker.queue_prefetch = self._settings.prefetch
+        self._worker.start()
+        logger.debug("consuming {} queue(s) with {} threads", len(queues), self._workers)
+
+    def submit(self, task: Task) -> None:
+        if task.record:
+            self._publish(task, None)
+        else:
+            self._local.submit(task)
+
+    def schedule(self, task: Task, run_at: float) -> None:
+        """Deliver `task` at `run_at` (epoch seconds), through the queue's delay queue."""
+        if task.record:
+            self._publish(task, max(0, int((run_at - time.time()) * 1000)))
+        else:
+            self._local.schedule(task, run_at)
+
+    def stop(self, timeout: float = 30.0) -> None:
+        self._local.stop(timeout)
+        if self._worker is not None:
+            self._worker.stop(timeout=int(timeout * 1000))
+            self._worker = None
+        self.broker.close()
+
+    @property
+    def threads(self) -> tuple[threading.Thread, ...]:
+        workers = tuple(self._worker.workers) if self._worker is not None else ()
+        return (*workers, *self._local.threads)
+
+    @property
+    def delayed_count(self) -> int:
+        """Delayed tasks held here; delayed messages wait in RabbitMQ and are not counted."""
+        return self._local.delayed_count
+
+    # -- publishing ---------------------------------------------------------------------------
+    def _publish(self, task: Task, delay_ms: int | None) -> None:
+        queue = queue_for(task.function, self._settings.queue_prefix)
+        message_id = str(uuid.uuid4())
+        body = task_messages.encode(task, queue=queue, message_id=message_id, keyring=self._keyring)
+        message: dramatiq.Message[None] = dramatiq.Message(
+            queue_name=queue,
+            actor_name=ACTOR,
+            args=(body,),
+            kwargs={},
+            options={},
+            message_id=message_id,
+        )
+        self.broker.enqueue(message, delay=delay_ms or None)
+
+    # -- consuming ----------------------------------------------------------------------------
+    def _run(self, body: str) -> None:
+        message: Any = self._delivery.current.message
+        queue = q_name(message.queue_name)
+        try:
+            delivered = task_messages.decode(
+                body, queue=queue, message_id=message.message_id, keyring=self._keyring
+            )
+        except RejectedMessage as exc:
+            logger.warning("dead-lettered message {} on {}: {}", message.message_id, queue, exc)
+            raise
+        # A task submitted in this process is the live object (cancel and hooks act on it).
+        task = self._live(delivered.id) or delivered
+        task.version = max(task.version, delivered.version)
+        try:
+            claimed = self._claims.claim(
+                task, redelivered=bool(message.redelivered), carried=delivered.version
+            )
+        except Exception as exc:  # the database is away: try again later, lose nothing
+            self._retry_later(message, exc)
+            return
+        if not claimed:
+            logger.debug("task {} is taken or ended; delivery {} skipped", task.id, message)
+            return
+        current: Task | None = task
+        while current is not None:
+            current = self._handler(current)
+
+    def _retry_later(self, message: Any, exc: Exception) -> None:
+        tries = int(message.options.get("claim_tries", 0))
+        delay = CLAIM_RETRY_MS[min(tries, len(CLAIM_RETRY_MS) - 1)]
+        logger.warning("cannot claim a task ({}); again in {} ms", type(exc).__name__, delay)
+        again = message.copy(
+            queue_name=q_name(message.queue_name),
+            options={**message.options, "claim_tries": tries + 1},
+        )
+        again.options.pop("eta", None)
+        self.broker.enqueue(again, delay=delay)
