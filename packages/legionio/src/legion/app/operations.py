@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from legion.core.catalog import Catalog
 from legion.core.engine import task as st
 from legion.core.engine.task import Task
 from legion.core.errors import LegionError, NotFoundError, UsageError
@@ -229,6 +230,196 @@ class Operations:
             "functions": len(self.runtime.catalog.registry),
             "actors": self.actors.describe() if self.actors is not None else [],
         }
+
+    # -- waiting, runners, extensions, schedules, config (used by the MCP server) --------------
+    def op_task_wait(self, task_id: str, timeout: float = 1.0) -> dict[str, Any]:
+        """Wait up to `timeout` seconds for a task's chain to finish; the task as it stands."""
+        if self.engine_running:
+            self.runtime.engine.wait(task_id, max(0.0, min(timeout, 60.0)))
+            self.runtime.tasks.flush()
+        return run_view(self._task(task_id))
+
+    def op_runner_describe(self, runner: str) -> list[dict[str, Any]]:
+        """The functions of `extension.runner` (or the one function an address names)."""
+        registry = self.runtime.catalog.registry
+        if runner.count(".") == 2:
+            return [registry.get(runner).describe()]
+        found = [c.describe() for c in registry if f"{c.extension}.{c.runner}" == runner]
+        if not found:
+            known = sorted({f"{c.extension}.{c.runner}" for c in registry})
+            raise NotFoundError(
+                f"no runner {runner!r}", hint=f"runners: {', '.join(known) or 'none loaded'}"
+            )
+        return found
+
+    def op_extension_list(self) -> list[dict[str, Any]]:
+        registry = self.runtime.catalog.registry
+        return [
+            {**r.to_dict(), "functions": len(registry.of_extension(r.name))}
+            for r in self.runtime.catalog.records
+        ]
+
+    def op_extension_show(self, name: str) -> dict[str, Any]:
+        record = self.runtime.catalog.record(name)
+        view = record.to_dict()
+        view["description"] = record.extension.description if record.extension else None
+        view["functions"] = [c.describe() for c in self.runtime.catalog.registry.of_extension(name)]
+        return view
+
+    def op_extension_disable(self, name: str) -> dict[str, Any]:
+        """Unload an extension from this process's registry until restart (not persisted)."""
+        return disable_extension(self.runtime.catalog, name)
+
+    def op_extension_enable(self, name: str) -> dict[str, Any]:
+        """Load an installed extension into this process's registry until restart."""
+        return enable_extension(self.runtime.catalog, name)
+
+    def op_schedule_list(self) -> Any:
+        return self.op_function_call("scheduler.schedule.list", {})
+
+    def op_schedule_create(
+        self,
+        name: str,
+        function: str,
+        cron: str | None = None,
+        every: float | None = None,
+        args: dict[str, Any] | None = None,
+        payload: dict[str, Any] | None = None,
+    ) -> Any:
+        params = {"name": name, "function": function, "cron": cron, "every": every}
+        return self.op_function_call(
+            "scheduler.schedule.add", {**params, "args": args, "payload": payload}
+        )
+
+    def op_schedule_update(
+        self,
+        name: str,
+        function: str | None = None,
+        cron: str | None = None,
+        every: float | None = None,
+        args: dict[str, Any] | None = None,
+        payload: dict[str, Any] | None = None,
+    ) -> Any:
+        """Replace a schedule with the given fields changed; the old one comes back on error."""
+        rows = self.op_function_call("scheduler.schedule.list", {})
+        old = next((r for r in rows if r.get("name") == name), None)
+        if old is None:
+            raise NotFoundError(f"no schedule named {name!r}", hint="legion schedule list")
+        timing = (
+            {"cron": cron, "every": None}
+            if cron is not None
+            else {"cron": None, "every": every}
+            if every is not None
+            else {"cron": old.get("cron"), "every": old.get("interval")}
+        )
+        merged = {
+            "name": name,
+            "function": function or old.get("function"),
+            **timing,
+            "args": args if args is not None else old.get("args"),
+            "payload": payload if payload is not None else old.get("payload"),
+            "transformation": old.get("transformation"),
+            "engine": old.get("engine") or "jinja",
+        }
+        self.op_function_call("scheduler.schedule.remove", {"name": name})
+        try:
+            return self.op_function_call("scheduler.schedule.add", merged)
+        except LegionError:
+            keep = ("name", "function", "cron", "args", "payload", "transformation", "engine")
+            restore = {k: old.get(k) for k in keep}
+            restore["every"] = old.get("interval")
+            self.op_function_call("scheduler.schedule.add", restore)
+            raise
+
+    def op_schedule_delete(self, name: str) -> Any:
+        return self.op_function_call("scheduler.schedule.remove", {"name": name})
+
+    def op_config_show(self) -> dict[str, Any]:
+        """The effective settings, redacted (token digests included, though not secrets)."""
+        from legion.core.settings import REDACTED
+
+        shown = self.runtime.settings.redacted()
+        auth = shown.get("mcp", {}).get("auth", {})
+        if auth.get("tokens"):
+            auth["tokens"] = [REDACTED for _ in auth["tokens"]]
+        return shown
+
+    def op_chain_update(self, name: str, active: bool) -> dict[str, Any]:
+        """Turn every relationship of a chain on or off."""
+        self.runtime.relationships.chain(name)
+        for rel in self.runtime.relationships.list(chain=name):
+            if rel.id is not None:
+                self.runtime.relationships.set_active(rel.id, active)
+        self.runtime.reload_relationships()
+        return self.op_chain_show(name)
+
+    def op_relationship_update(
+        self,
+        relationship_id: int,
+        active: bool | None = None,
+        conditions: dict[str, Any] | None = None,
+        transformation: str | None = None,
+        engine: str | None = None,
+        delay: float | None = None,
+        name: str | None = None,
+    ) -> dict[str, Any]:
+        """`active` alone keeps the id; other changes create a validated copy and delete the
+        old one (the store has no in-place update), so the result carries the new id."""
+        store = self.runtime.relationships
+        old = store.get(relationship_id)
+        changes = [conditions, transformation, engine, delay, name]
+        if all(v is None for v in changes):
+            if active is None:
+                raise UsageError("nothing to change: give active or another field")
+            row = store.set_active(relationship_id, active)
+            self.runtime.reload_relationships()
+            return {**row.model_dump(), "replaced": None}
+        row = store.create(
+            self.runtime.catalog.registry,
+            trigger=old.trigger,
+            action=old.action,
+            conditions=conditions if conditions is not None else old.conditions,
+            transformation=transformation if transformation is not None else old.transformation,
+            engine=engine or old.engine,
+            delay=delay if delay is not None else old.delay,
+            chain=old.chain,
+            name=name if name is not None else old.name,
+            active=old.active if active is None else active,
+        )
+        store.delete(relationship_id)
+        self.runtime.reload_relationships()
+        return {**row.model_dump(), "replaced": relationship_id}
+
+
+def disable_extension(catalog: Catalog, name: str) -> dict[str, Any]:
+    """Remove an extension's functions from the registry and mark its record disabled."""
+    record = catalog.record(name)
+    catalog.registry.remove(name)
+    if record.status == "loaded":
+        record.status = "disabled"
+        record.reason = "disabled at run time (until restart; extensions.disabled persists it)"
+    return record.to_dict()
+
+
+def enable_extension(catalog: Catalog, name: str) -> dict[str, Any]:
+    """Add an installed extension's functions to the registry (importing it if never loaded)."""
+    from legion.core.extensions.components import LITE_COMPONENTS, provided_components
+    from legion.core.extensions.discovery import installed_entry_points, load_one
+
+    record = catalog.record(name)
+    if name in catalog.registry.extensions:
+        return record.to_dict()
+    if record.extension is None:
+        ep = next((e for e in installed_entry_points() if e.name == name), None)
+        if ep is None:
+            raise NotFoundError(f"extension {name!r} is not installed")
+        loaded = load_one(ep, provided_components(catalog.settings, LITE_COMPONENTS))
+        if loaded.status != "loaded" or loaded.extension is None:
+            raise UsageError(f"extension {name} cannot be enabled: {loaded.reason}")
+        record.extension, record.version = loaded.extension, loaded.version
+    catalog.registry.add(record.extension)
+    record.status, record.reason = "loaded", "enabled at run time (until restart)"
+    return record.to_dict()
 
 
 def error_payload(exc: LegionError) -> dict[str, Any]:

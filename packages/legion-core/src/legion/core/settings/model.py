@@ -6,7 +6,7 @@ Later issues add sections (transport, data, cache, ...); extensions keep theirs 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, SecretStr
 
@@ -97,6 +97,24 @@ class TransportSettings(Section):
     queue_prefix: str = Field(default="lex", pattern=r"^[A-Za-z0-9_-]+$")
 
 
+class McpAuthSettings(Section):
+    """Who may use the MCP server over HTTP: loopback without a token, or a listed token."""
+
+    loopback_open: bool = True  # bound to a loopback address: no token needed
+    # SHA-256 hex digests of the accepted bearer tokens (`legion mcp token` mints one).
+    tokens: list[Annotated[str, Field(pattern=r"^(sha256:)?[0-9a-f]{64}$")]] = []
+
+
+class McpSettings(Section):
+    """The MCP server (`legion mcp`): where HTTP binds and how long a tool call waits."""
+
+    host: str = "127.0.0.1"
+    port: int = Field(default=9393, ge=1, le=65535)
+    auth: McpAuthSettings = McpAuthSettings()
+    wait_seconds: float = Field(default=30.0, gt=0)  # then a tool returns the task id
+    progress_interval: float = Field(default=1.0, gt=0)  # seconds between progress notes
+
+
 class EngineSettings(Section):
     workers: int = Field(default=4, ge=1, le=256)
     max_depth: int = Field(default=32, ge=1)
@@ -125,6 +143,7 @@ class Settings(Section):
     transport: TransportSettings = TransportSettings()
     spool: SpoolSettings = SpoolSettings()
     cache: CacheSettings = CacheSettings()
+    mcp: McpSettings = McpSettings()
     lex: dict[str, dict[str, Any]] = {}
 
     _sources: dict[str, str] = PrivateAttr(default_factory=dict)
