@@ -117,3 +117,9 @@ def backend() -> Iterator[FakeBackend]:
     for gate in GATES.values():
         gate.set()
     GATES.clear()
+
+
+@pytest.fixture
+def gates() -> dict[str, threading.Event]:
+    """Events the `slow` function waits on; every gate opens when the test ends."""
+    return GATES
