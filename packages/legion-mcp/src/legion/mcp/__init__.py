@@ -1,7 +1,7 @@
 """legion-mcp: the MCP server over the capability registry.
 
-This distribution is a versioned skeleton: its features are not built yet (see the README's
-status table). It exists now so the namespace, packaging and release path are exercised.
+`legion.mcp.server.build_server(backend, guard=..., options=...)` builds it; legionio supplies
+the backend (in-process or the daemon) and the `legion mcp` commands. See docs/mcp.md.
 """
 
 from legion.mcp._version import __version__

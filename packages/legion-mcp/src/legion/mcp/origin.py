@@ -37,18 +37,21 @@ class OriginCheck:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http":
-            origin = None
-            for key, value in scope.get("headers", []):
-                if key == b"origin":
-                    origin = value.decode("latin-1")
-                    break
-            if origin is not None and origin != "null" and not origin_allowed(origin, self.allowed):
-                await forbidden(send, origin)
-                return
-            if origin == "null":
+            origin = header(scope, b"origin")
+            # "null" is what sandboxed frames and file:// pages send: never a local agent.
+            if origin is not None and (
+                origin == "null" or not origin_allowed(origin, self.allowed)
+            ):
                 await forbidden(send, origin)
                 return
         await self.app(scope, receive, send)
+
+
+def header(scope: Scope, name: bytes) -> str | None:
+    for key, value in scope.get("headers", []):
+        if key == name:
+            return str(value.decode("latin-1"))
+    return None
 
 
 async def forbidden(send: Send, origin: str) -> None:
