@@ -20,6 +20,7 @@ def test_do_runs_ping_through_tier_0(capsys: pytest.CaptureFixture[str]) -> None
     code, out, _ = cli(capsys, "do", "--json", "run a ping")
     data = json.loads(out)
     assert code == 0 and data["tier"] == 0 and data["chosen"] == "ping.ping.ping"
+    assert data["via"] == "in-process"
     assert data["run"]["status"] == "completed" and data["run"]["result"]["reply"] == "pong"
     assert data["candidates"][0]["address"] == "ping.ping.ping"
 

@@ -52,7 +52,9 @@ def do(words: tuple[str, ...], yes: bool, timeout: float) -> None:
         data["note"] = LLM_NOTE
     if chosen is not None:
         args = registry.get(chosen).validate(intent.args)
-        data["run"] = s.client(need_engine=True).call(
+        client = s.client(need_engine=True)
+        data["via"] = client.via
+        data["run"] = client.call(
             "task.run", function=chosen, args=args, wait=True, timeout=timeout
         )
 
