@@ -57,7 +57,11 @@ class Runtime:
     engine: Engine
 
     @classmethod
-    def open(cls, settings: Settings, catalog: Catalog | None = None) -> Runtime:
+    def open(
+        cls, settings: Settings, catalog: Catalog | None = None, *, consume: bool = True
+    ) -> Runtime:
+        """Open the node's parts; `consume=False` only publishes tasks (a full-mode client
+        whose tasks run on the workers)."""
         catalog = catalog or Catalog.load(settings, LITE_COMPONENTS)
         db = open_database(settings)
         ensure_schema(db, settings)
@@ -65,7 +69,12 @@ class Runtime:
         relationships = RelationshipStore(db)
         live: dict[str, Engine] = {}
         plane = plane_factory(
-            settings, catalog.registry, db, lambda task_id: live["engine"].live_task(task_id)
+            settings,
+            catalog.registry,
+            db,
+            tasks.flush,
+            lambda task_id: live["engine"].live_task(task_id),
+            consume=consume,
         )
         engine = Engine(catalog.registry, tasks, settings.engine, plane=plane)
         live["engine"] = engine

@@ -65,6 +65,10 @@ class TaskClaims:
 
     @staticmethod
     def _row(task: Task, status: str) -> dict[str, Any]:
+        """The claimed row, without the idempotency key: the publisher's own insert of it may be
+        in flight, and PostgreSQL's upsert arbitrates the id only, not the key's unique index.
+        The worker's next write of the task stores the key."""
         row = task.row()
         row["status"] = status
+        row["idempotency_key"] = None
         return row

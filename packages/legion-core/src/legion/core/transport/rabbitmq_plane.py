@@ -1,7 +1,8 @@
 """The full-mode work plane: dramatiq on RabbitMQ behind the lite plane's methods.
 
 Every task is a persistent message on its runner's queue, published with confirms and
-acknowledged only after the task ran (at-least-once). Delays use dramatiq's delay queues.
+acknowledged only after the task ran and its outcome is in the store (at-least-once: a worker
+killed at any point leaves its message to be delivered again). Delays use dramatiq's delay queues.
 Before running a delivered task the worker claims it in the store, so a duplicate delivery
 runs nothing; a redelivery (its worker died) takes over the task it left running. A message
 that is forged, foreign or unreadable is dead-lettered (`<queue>.XQ`) and logged, never run.
@@ -77,6 +78,7 @@ class RabbitPlane:
         workers: int,
         queues: Callable[[], set[str]],
         claims: TaskClaims,
+        flush: Callable[[], object],
         keyring: Keyring | None,
         live: Callable[[str], Task | None],
         consume: bool = True,
@@ -86,6 +88,7 @@ class RabbitPlane:
         self._workers = workers
         self._queues = queues
         self._claims = claims
+        self._flush = flush
         self._keyring = keyring
         self._live = live
         self._consume = consume
@@ -193,6 +196,10 @@ class RabbitPlane:
         current: Task | None = task
         while current is not None:
             current = self._handler(current)
+        try:  # the ack follows: the outcome must be written first
+            self._flush()
+        except Exception as exc:  # the writer keeps it; a later copy finds the task ended
+            self._retry_later(message, exc)
 
     def _retry_later(self, message: Any, exc: Exception) -> None:
         tries = int(message.options.get("claim_tries", 0))

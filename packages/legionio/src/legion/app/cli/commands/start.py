@@ -41,9 +41,37 @@ def is_loopback(host: str) -> bool:
     default=None,
     help="Port of the REST API (default: api.port, 4567).",
 )
+@click.option(
+    "--worker",
+    is_flag=True,
+    help="Full mode: only consume the broker's queues (no REST API); needs transport.url.",
+)
+@click.option(
+    "--processes",
+    type=click.IntRange(1, 256),
+    default=1,
+    help="With --worker: worker processes to run and restart when they die.",
+)
+@click.option(
+    "--threads",
+    type=click.IntRange(1, 256),
+    default=None,
+    help="Task threads per process (default: engine.workers, 4).",
+)
+@click.option("--recover", is_flag=True, hidden=True, help="Publish pending stored tasks again.")
 @common_options
-def start(lite: bool, background: bool, host: str | None, http_port: int | None) -> None:
-    """Start the engine with its REST API (foreground until Ctrl-C, or -d for a daemon)."""
+def start(
+    lite: bool,
+    background: bool,
+    host: str | None,
+    http_port: int | None,
+    worker: bool,
+    processes: int,
+    threads: int | None,
+    recover: bool,
+) -> None:
+    """Start the engine with its REST API (foreground until Ctrl-C, or -d for a daemon);
+    with --worker, start full-mode worker processes that share the broker's queues."""
     s = state()
     if lite:
         s.overrides["mode"] = "lite"
@@ -51,11 +79,21 @@ def start(lite: bool, background: bool, host: str | None, http_port: int | None)
         s.overrides["api.host"] = host
     if http_port:
         s.overrides["api.port"] = http_port
+    if threads:
+        s.overrides["engine.workers"] = threads
     settings = s.settings()
-    if settings.mode != "lite":
+    from legion.core.transport.planes import is_broker
+
+    if worker:
+        _start_workers(settings, processes, recover)
+        return
+    if processes != 1:
+        raise UsageError("--processes needs --worker", hint="legionio start --worker --processes 2")
+    if settings.mode != "lite" and not is_broker(settings):
         raise UsageError(
-            "full mode (RabbitMQ, PostgreSQL, Redis) is not available in this version",
-            hint="start with --lite (the default mode) or set LEGION_MODE=lite",
+            f"full mode needs a broker: transport.url is {settings.transport.url}",
+            hint="set transport.url (LEGION_TRANSPORT__URL) to amqp://user:password@host:5672/ "
+            "or start with --lite",
         )
     if not is_loopback(settings.api.host):
         raise UsageError(
@@ -82,6 +120,26 @@ def start(lite: bool, background: bool, host: str | None, http_port: int | None)
     from legion.app.daemon.process import serve
 
     serve(settings, s.catalog())
+
+
+def _start_workers(settings: Any, processes: int, recover: bool) -> None:
+    from legion.core.transport.planes import is_broker
+
+    if not is_broker(settings):
+        raise UsageError(
+            f"a worker consumes a broker's queues, but transport.url is {settings.transport.url}",
+            hint="set transport.url (LEGION_TRANSPORT__URL) to amqp://user:password@host:5672/",
+        )
+    if processes == 1:
+        from legion.app.worker.node import run_worker
+
+        run_worker(settings, state().catalog(), recover=recover)
+        return
+    from legion.app.worker.supervisor import supervise
+
+    argv = sys.argv[1:]
+    root_args = argv[: argv.index("start")] if "start" in argv else []
+    supervise(root_args, processes, settings.engine.workers)
 
 
 @click.command()

@@ -1,0 +1,1 @@
+"""Worker nodes of full mode: processes that only consume the work plane (no REST API)."""
