@@ -402,21 +402,32 @@ def disable_extension(catalog: Catalog, name: str) -> dict[str, Any]:
 
 
 def enable_extension(catalog: Catalog, name: str) -> dict[str, Any]:
-    """Add an installed extension's functions to the registry (importing it if never loaded)."""
+    """Add an extension's functions to the registry: a disabled one, one never imported, or
+    one installed since this process started (the entry points are scanned again)."""
+    from legion.core.extensions import discovery
     from legion.core.extensions.components import LITE_COMPONENTS, provided_components
-    from legion.core.extensions.discovery import installed_entry_points, load_one
 
-    record = catalog.record(name)
+    known = any(r.name == name for r in catalog.records)
     if name in catalog.registry.extensions:
-        return record.to_dict()
-    if record.extension is None:
-        ep = next((e for e in installed_entry_points() if e.name == name), None)
+        return catalog.record(name).to_dict()
+    record = catalog.record(name) if known else None
+    if record is None or record.extension is None:
+        if not known:
+            discovery.clear_cache()
+        ep = next((e for e in discovery.installed_entry_points() if e.name == name), None)
         if ep is None:
-            raise NotFoundError(f"extension {name!r} is not installed")
-        loaded = load_one(ep, provided_components(catalog.settings, LITE_COMPONENTS))
+            raise NotFoundError(
+                f"extension {name!r} is not installed",
+                hint=f"install lex-{name} with pip, then enable it again",
+            )
+        loaded = discovery.load_one(ep, provided_components(catalog.settings, LITE_COMPONENTS))
         if loaded.status != "loaded" or loaded.extension is None:
             raise UsageError(f"extension {name} cannot be enabled: {loaded.reason}")
+        if record is None:
+            record = loaded
+            catalog.records.append(record)
         record.extension, record.version = loaded.extension, loaded.version
+    assert record.extension is not None
     catalog.registry.add(record.extension)
     record.status, record.reason = "loaded", "enabled at run time (until restart)"
     return record.to_dict()
