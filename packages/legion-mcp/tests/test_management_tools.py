@@ -104,3 +104,13 @@ def test_describe_runner_and_extensions_go_through_the_backend(backend: Any) -> 
     call(backend, "legion.get_extension", {"name": "echo"})
     assert ("runner.describe", {"runner": "echo.echo"}) in backend.calls
     assert ("extension.show", {"name": "echo"}) in backend.calls
+
+
+def test_an_unexpected_backend_failure_is_masked(backend: Any) -> None:
+    def broken(**_: Any) -> Any:
+        raise RuntimeError("db password=hunter2 rejected")
+
+    backend.op_status = broken
+    result = call(backend, "legion.get_status", {})
+    assert result.is_error and "legion.get_status" in result.content[0].text
+    assert "hunter2" not in result.content[0].text

@@ -58,7 +58,7 @@ def build_server(
         auth=auth,
         middleware=[GuardMiddleware(guard), RegistryWatch(backend.registry)],
         providers=[RegistryToolProvider(backend, run_capability)],
-        mask_error_details=False,
+        mask_error_details=True,  # unexpected errors say only which tool failed
         on_duplicate="error",
     )
     for tool in ManagementTools(backend, guard, options).tools():
