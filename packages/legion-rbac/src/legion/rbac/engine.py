@@ -1,7 +1,8 @@
-"""The policy engine: roles and assignments in casbin, a generation-keyed cache in front.
+"""The policy engine: each role's rules in casbin, a generation-keyed cache in front.
 
-Every change (role, assignment, enforce switch) bumps the generation, so no decision made
-under an older policy is ever served again.
+A decision asks casbin about each role the principal holds; any matching deny wins over
+every allow. Every change (role, assignment, enforce switch) bumps the generation, so no
+decision made under an older policy is ever served again.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from typing import Any
 from legion.rbac.builtin import builtin_roles
 from legion.rbac.cache import DecisionCache
 from legion.rbac.capabilities import parse_action
-from legion.rbac.casbin_model import new_enforcer, policy_lines, role_subject, rule_id
+from legion.rbac.casbin_model import new_enforcer, policy_lines, rule_id
 from legion.rbac.decision import Decision
 from legion.rbac.errors import PolicyError, RequestError
 from legion.rbac.model import Assignment, PolicySet, Role, Rule
@@ -36,7 +37,7 @@ class Engine:
         cache_size: int = 100_000,
     ) -> None:
         self._lock = threading.RLock()
-        self._enforcer: Any = new_enforcer()
+        self._enforcers: dict[str, Any] = {}
         self._roles: dict[str, Role] = {}
         self._rules: dict[str, Rule] = {}
         self._assignments: dict[str, list[str]] = {}
@@ -175,9 +176,8 @@ class Engine:
             raise RequestError(
                 f"resource {resource!r} is not a path like tasks/42 or extensions/http/get"
             )
-        allowed, explain = self._enforcer.enforce_ex(principal, obj, act)
-        rule = self._rules.get(explain[4]) if len(explain) == 5 else None
         roles = self.roles_of(principal)
+        allowed, rule = self._enforce_roles(roles, obj, act)
         if allowed:
             reason = f"allowed by {rule.describe()}" if rule else "allowed"
         elif rule is not None and rule.deny:
@@ -192,6 +192,21 @@ class Engine:
         if not self._enforce:
             return Decision(principal, obj, act, True, reason, rule, roles, would_deny=True)
         return Decision(principal, obj, act, False, reason, rule, roles)
+
+    def _enforce_roles(self, roles: Iterable[str], obj: str, act: str) -> tuple[bool, Rule | None]:
+        """Ask casbin role by role: the first deny decides; otherwise any allow allows."""
+        granted: Rule | None = None
+        for name in roles:
+            enforcer = self._enforcers.get(name)
+            if enforcer is None:
+                continue
+            allowed, explain = enforcer.enforce_ex(obj, act)
+            rule = self._rules.get(explain[3]) if len(explain) == 4 else None
+            if rule is not None and rule.deny:
+                return False, rule
+            if allowed and granted is None:
+                granted = rule
+        return granted is not None, granted
 
     # -- internals (call with the lock held) -----------------------------------------------
 
@@ -217,11 +232,11 @@ class Engine:
             rid = rule_id(role.name, index)
             self._rules[rid] = rule
             lines.extend(policy_lines(rule, rid))
-        if lines:
-            self._enforcer.add_policies(lines)
+        if lines:  # a role without rules grants nothing; casbin needs no enforcer for it
+            self._enforcers[role.name] = new_enforcer(lines)
 
     def _drop_role_rules(self, name: str) -> None:
-        self._enforcer.remove_filtered_policy(0, role_subject(name))
+        self._enforcers.pop(name, None)
         prefix = rule_id(name, 0)[:-1]
         for rid in [r for r in self._rules if r.startswith(prefix)]:
             del self._rules[rid]
@@ -230,12 +245,10 @@ class Engine:
         current = self._assignments.setdefault(principal, [])
         if role not in current:
             current.append(role)
-            self._enforcer.add_grouping_policy(principal, role_subject(role))
 
     def _drop_assignment(self, principal: str, role: str) -> None:
         current = self._assignments.get(principal)
         if current and role in current:
             current.remove(role)
-            self._enforcer.remove_grouping_policy(principal, role_subject(role))
             if not current:
                 del self._assignments[principal]
