@@ -80,7 +80,7 @@ def test_check_allowed_and_denied(runner: CliRunner, policies: Path) -> None:
     )
     assert denied.exit_code == 1
     assert denied.stdout.startswith("DENIED: user:bob read tasks/secret-1")
-    assert "denied by role 'fence'" in denied.stdout
+    assert "rule:   role 'fence' path \"tasks/secret*\" [deny]" in denied.stdout
 
 
 def test_check_json(runner: CliRunner, policies: Path) -> None:

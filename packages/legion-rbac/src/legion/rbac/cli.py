@@ -112,7 +112,8 @@ def _echo_decision(decision: Decision) -> None:
     click.echo(f"{verdict}: {decision.principal} {decision.action} {decision.resource}")
     if decision.rule is not None:
         click.echo(f"  rule:   {decision.rule.describe()}")
-    click.echo(f"  reason: {decision.reason}")
+    else:
+        click.echo(f"  reason: {decision.reason}")
     click.echo(f"  roles:  {', '.join(decision.roles) or '(none)'}")
 
 
@@ -131,7 +132,10 @@ def check(
     policies: tuple[str, ...],
     as_json: bool,
 ) -> None:
-    """May PRINCIPAL (user:alice) do ACTION (read) on RESOURCE (tasks/42)? Exit 0 yes, 1 no."""
+    """Decide whether PRINCIPAL may do ACTION on RESOURCE.
+
+    Example: legion rbac check user:alice tasks/42 read. Exit 0 allowed, 1 denied, 2 bad input.
+    """
     engine = _engine(ctx, policies)
     try:
         decision = engine.check(principal, resource, action)
