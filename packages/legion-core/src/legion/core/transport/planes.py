@@ -50,6 +50,7 @@ def plane_factory(
             f"transport.url {redact_url(url)} is neither memory:// nor an amqp:// broker",
             hint="use memory:// (lite) or amqp://user:password@host:5672/vhost (RabbitMQ)",
         )
+    from legion.core.spool import open_spool
     from legion.core.store.claims import TaskClaims
     from legion.core.transport.queues import queues_for
     from legion.core.transport.rabbitmq_plane import RabbitPlane
@@ -67,6 +68,7 @@ def plane_factory(
             flush=flush,
             keyring=keyring,
             live=live,
+            spool=lambda name: open_spool(settings, name),
             consume=consume,
         )
 

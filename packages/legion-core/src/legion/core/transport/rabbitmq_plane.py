@@ -21,6 +21,7 @@ from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import dramatiq
+import dramatiq.errors
 from dramatiq.brokers.rabbitmq import RabbitmqBroker
 from dramatiq.common import q_name
 from dramatiq.middleware import Middleware
@@ -31,8 +32,10 @@ from legion.core.engine.plane import LocalPlane
 from legion.core.engine.task import Task
 from legion.core.logging import logger
 from legion.core.settings.model import TransportSettings
+from legion.core.spool import Spool
 from legion.core.store.claims import TaskClaims
 from legion.core.transport import task_messages
+from legion.core.transport.outbox import Outbox, open_free_spool
 from legion.core.transport.queues import queue_for
 
 ACTOR = "legion.task"
@@ -81,6 +84,7 @@ class RabbitPlane:
         flush: Callable[[], object],
         keyring: Keyring | None,
         live: Callable[[str], Task | None],
+        spool: Callable[[str], Spool] | None = None,
         consume: bool = True,
     ) -> None:
         self._handler = handler
@@ -91,6 +95,8 @@ class RabbitPlane:
         self._flush = flush
         self._keyring = keyring
         self._live = live
+        self._open_spool = spool
+        self._outbox: Outbox | None = None
         self._consume = consume
         self._delivery = _Delivery()
         self.broker = RabbitmqBroker(
@@ -112,6 +118,13 @@ class RabbitPlane:
     # -- the plane's interface ----------------------------------------------------------------
     def start(self) -> None:
         self._local.start()
+        if self._outbox is None and self._open_spool is not None:
+            self._outbox = Outbox(
+                lambda message, delay: self.broker.enqueue(message, delay=delay),
+                open_free_spool(self._open_spool),
+                (dramatiq.errors.BrokerConnectionError,),
+            )
+            self._outbox.start()
         if self._worker is not None or not self._consume:
             return
         queues = self._queues()
@@ -142,7 +155,15 @@ class RabbitPlane:
         if self._worker is not None:
             self._worker.stop(timeout=int(timeout * 1000))
             self._worker = None
+        if self._outbox is not None:
+            self._outbox.stop()
+            self._outbox = None
         self.broker.close()
+
+    @property
+    def spooled(self) -> int:
+        """Messages waiting in the outbox for the broker."""
+        return self._outbox.spool.pending if self._outbox is not None else 0
 
     @property
     def threads(self) -> tuple[threading.Thread, ...]:
@@ -167,7 +188,13 @@ class RabbitPlane:
             options={},
             message_id=message_id,
         )
-        self.broker.enqueue(message, delay=delay_ms or None)
+        self._send(message, delay_ms or None)
+
+    def _send(self, message: dramatiq.Message[Any], delay_ms: int | None) -> None:
+        if self._outbox is not None:
+            self._outbox.publish(message, delay_ms)
+        else:
+            self.broker.enqueue(message, delay=delay_ms)
 
     # -- consuming ----------------------------------------------------------------------------
     def _run(self, body: str) -> None:
@@ -210,4 +237,4 @@ class RabbitPlane:
             options={**message.options, "claim_tries": tries + 1},
         )
         again.options.pop("eta", None)
-        self.broker.enqueue(again, delay=delay)
+        self._send(again, delay)
