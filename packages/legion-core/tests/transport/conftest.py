@@ -97,7 +97,7 @@ class PrivateBroker:
 @pytest.fixture
 def private_broker() -> Iterator[PrivateBroker]:
     if shutil.which("rabbitmq-server") is None or shutil.which("rabbitmqctl") is None:
-        require("rabbitmq-server is not installed (the broker fault tests start a node of their own)")
+        require("rabbitmq-server is not installed (broker fault tests start a node of their own)")
     directory = Path(tempfile.mkdtemp(prefix="legion-rabbit-"))
     for sub in ("mnesia", "log"):
         (directory / sub).mkdir()
