@@ -15,6 +15,8 @@ from legion.app.cli.options import state as current_state
 
 COMMANDS = "legion.app.cli.commands"
 SHARED: dict[str, tuple[str, str]] = {
+    "audit": (f"{COMMANDS}.audit:audit", "The audit log: list, export, verify its chain."),
+    "auth": (f"{COMMANDS}.auth:auth", "API keys and tokens: create, list, revoke, mint."),
     "chain": (f"{COMMANDS}.chain:chain", "Named chains of relationships."),
     "config": (f"{COMMANDS}.config:config", "Show, locate and validate settings."),
     "do": (f"{COMMANDS}.do:do", "Say what you want in words; Legion finds the function."),
