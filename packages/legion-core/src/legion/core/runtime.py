@@ -74,6 +74,7 @@ class Runtime:
             db,
             tasks.flush,
             lambda task_id: live["engine"].live_task(task_id),
+            lambda task_id: live["engine"].resume_stored(task_id),
             consume=consume,
         )
         engine = Engine(catalog.registry, tasks, settings.engine, plane=plane)

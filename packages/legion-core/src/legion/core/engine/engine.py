@@ -18,7 +18,7 @@ from legion.core.engine import task as st
 from legion.core.engine.bus import InProcessBus
 from legion.core.engine.plane import LocalPlane, PlaneFactory
 from legion.core.engine.relationships import Follow, RelationshipIndex
-from legion.core.engine.task import Task
+from legion.core.engine.task import Task, child_id
 from legion.core.engine.timelimit import TimeLimitExceeded, Watchdog
 from legion.core.errors import NotFoundError, UsageError, ValidationFailed
 from legion.core.logging import logger
@@ -375,20 +375,39 @@ class Engine:
         follows = self.relationships.for_trigger(task.function)
         if not follows:
             return
+        if self.plane.distributed:
+            keep = None  # each follow-up gets its own message, so a dead worker orphans none
         result = task.result if task.result_hook is None else task.result_hook(task.result)
         items = result if isinstance(result, list) else (result,)
         for follow in follows:
             if follow.chain is not None and task.chain is not None and follow.chain != task.chain:
                 continue
-            for item in items:
-                self._follow(task, follow, item, keep)
+            for index, item in enumerate(items):
+                self._follow(task, follow, item, keep, index)
+
+    def resume(self, task: Task) -> None:
+        """Publish the follow-ups of a task that completed on a worker that died before it
+        acknowledged the message; they have the same ids as the first time, so none runs twice."""
+        if task.status == st.COMPLETED:
+            self._follow_ups(task)
+
+    def resume_stored(self, task_id: str) -> None:
+        task = self.store.get(task_id)
+        if task is not None:
+            self.resume(task)
 
     def _follow(
-        self, parent: Task, follow: Follow, item: Any, keep: list[Task] | None = None
+        self,
+        parent: Task,
+        follow: Follow,
+        item: Any,
+        keep: list[Task] | None = None,
+        index: int = 0,
     ) -> None:
         child = Task(
             function=follow.action,
             args={},
+            id=child_id(parent.id, follow.id, index, 0),
             parent_id=parent.id,
             master_id=parent.root_id,
             depth=parent.depth + 1,
@@ -440,7 +459,8 @@ class Engine:
         if arg_sets is None:
             return
         for i, args in enumerate(arg_sets):  # a transformation that renders a list fans out
-            self._spawn(child if i == 0 else sibling(child), follow, cap, args, keep)
+            spawned = child if i == 0 else sibling(child, child_id(parent.id, follow.id, index, i))
+            self._spawn(spawned, follow, cap, args, keep)
 
     def _arguments(
         self, child: Task, follow: Follow, cap: Capability, context: dict[str, Any], item: Any
@@ -593,11 +613,12 @@ def json_args(args: dict[str, Any]) -> tuple[dict[str, Any], str]:
         return loaded, text
 
 
-def sibling(task: Task) -> Task:
+def sibling(task: Task, task_id: str) -> Task:
     """A fresh task with the same place in the chain (for a fan-out by the transformation)."""
     return Task(
         function=task.function,
         args={},
+        id=task_id,
         parent_id=task.parent_id,
         master_id=task.master_id,
         depth=task.depth,

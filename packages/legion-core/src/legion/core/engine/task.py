@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import itertools
 import os
 import random
@@ -50,6 +51,16 @@ def new_id() -> str:
     return (
         f"{time.time_ns():016x}{_node:04x}{next(_counter) & 0xFFFF:04x}{random.getrandbits(32):08x}"
     )
+
+
+def child_id(parent_id: str, relationship_id: int | None, item: int, fan_out: int) -> str:
+    """The id of a follow-up, derived from where it comes from: a parent run again after its
+    worker died makes the same children, and the store runs each of them once. It sorts with its
+    parent (the parent's time prefix)."""
+    digest = hashlib.blake2b(
+        f"{parent_id}/{relationship_id}/{item}/{fan_out}".encode(), digest_size=8
+    ).hexdigest()
+    return parent_id[:16] + digest
 
 
 @dataclass(slots=True)

@@ -8,6 +8,7 @@ that later, older write loses to the claim's higher version.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import Engine, Table, and_, insert, select, update
@@ -21,11 +22,26 @@ TASKS: Table = TaskRow.__table__  # type: ignore[attr-defined]
 CLAIMABLE = sorted(st.PENDING)
 
 
+@dataclass(frozen=True)
+class Claim:
+    """The outcome: `claimed`, or the status the task already has (another worker's running,
+    or final)."""
+
+    claimed: bool
+    status: str | None = None
+
+    def __bool__(self) -> bool:
+        return self.claimed
+
+
+CLAIMED = Claim(True, st.RUNNING)
+
+
 class TaskClaims:
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
 
-    def claim(self, task: Task, *, redelivered: bool = False, carried: int | None = None) -> bool:
+    def claim(self, task: Task, *, redelivered: bool = False, carried: int | None = None) -> Claim:
         """Mark `task` running for this worker; False when another worker has it or it ended
         (cancelled, expired, finished). On success `task.version` is the claimed row's.
 
@@ -37,9 +53,9 @@ class TaskClaims:
                 return self._claim(task, redelivered, carried)
             except IntegrityError:  # two workers inserted the missing row at once: look again
                 continue
-        return False
+        return Claim(False)
 
-    def _claim(self, task: Task, redelivered: bool, carried: int) -> bool:
+    def _claim(self, task: Task, redelivered: bool, carried: int) -> Claim:
         statuses = [*CLAIMABLE, st.RUNNING] if redelivered else CLAIMABLE
         with self.engine.begin() as conn:
             query = select(TASKS.c.status, TASKS.c.version).where(TASKS.c.id == task.id)
@@ -49,9 +65,9 @@ class TaskClaims:
             if row is None:
                 task.version += 1
                 conn.execute(insert(TASKS).values(**self._row(task, st.RUNNING)))
-                return True
+                return CLAIMED
             if row.status not in statuses and carried <= row.version:
-                return False
+                return Claim(False, row.status)
             version = max(row.version, task.version) + 1
             result = conn.execute(
                 update(TASKS)
@@ -59,9 +75,9 @@ class TaskClaims:
                 .values(status=st.RUNNING, version=version, attempts=task.attempts)
             )
             if result.rowcount != 1:
-                return False
+                return Claim(False)
             task.version = version
-            return True
+            return CLAIMED
 
     @staticmethod
     def _row(task: Task, status: str) -> dict[str, Any]:

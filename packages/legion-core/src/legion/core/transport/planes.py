@@ -38,6 +38,7 @@ def plane_factory(
     db: Database,
     flush: Callable[[], object],
     live: Callable[[str], Task | None],
+    resume: Callable[[str], None],
     *,
     consume: bool = True,
 ) -> PlaneFactory:
@@ -68,6 +69,7 @@ def plane_factory(
             flush=flush,
             keyring=keyring,
             live=live,
+            resume=resume,
             spool=lambda name: open_spool(settings, name),
             consume=consume,
         )

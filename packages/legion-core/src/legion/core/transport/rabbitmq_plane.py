@@ -28,6 +28,7 @@ from dramatiq.middleware import Middleware
 
 from legion.core.crypto.box import Keyring
 from legion.core.crypto.errors import RejectedMessage
+from legion.core.engine import task as st
 from legion.core.engine.plane import LocalPlane
 from legion.core.engine.task import Task
 from legion.core.logging import logger
@@ -84,6 +85,7 @@ class RabbitPlane:
         flush: Callable[[], object],
         keyring: Keyring | None,
         live: Callable[[str], Task | None],
+        resume: Callable[[str], None],
         spool: Callable[[str], Spool] | None = None,
         consume: bool = True,
     ) -> None:
@@ -95,6 +97,7 @@ class RabbitPlane:
         self._flush = flush
         self._keyring = keyring
         self._live = live
+        self._resume = resume
         self._open_spool = spool
         self._outbox: Outbox | None = None
         self._consume = consume
@@ -218,12 +221,22 @@ class RabbitPlane:
             self._retry_later(message, exc)
             return
         if not claimed:
-            logger.debug("task {} is taken or ended; delivery {} skipped", task.id, message)
+            if message.redelivered and claimed.status == st.COMPLETED:
+                # Its worker died after the task completed but before the ack: the follow-ups
+                # may not have been published. They are made again with the same ids.
+                self._resume(task.id)
+                self._flush_before_ack(message)
+            else:
+                logger.debug("task {} is {}; delivery skipped", task.id, claimed.status or "taken")
             return
         current: Task | None = task
         while current is not None:
             current = self._handler(current)
-        try:  # the ack follows: the outcome must be written first
+        self._flush_before_ack(message)
+
+    def _flush_before_ack(self, message: Any) -> None:
+        """The ack follows this: what the task changed must be written first."""
+        try:
             self._flush()
         except Exception as exc:  # the writer keeps it; a later copy finds the task ended
             self._retry_later(message, exc)
