@@ -4,6 +4,7 @@ broker; the rest use the shared one under a queue prefix of their own."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import pwd
 import random
@@ -130,6 +131,79 @@ def private_broker() -> Iterator[PrivateBroker]:
         yield broker
     finally:
         broker.stop()
+        shutil.rmtree(directory, ignore_errors=True)
+
+
+@dataclass
+class PrivatePostgres:
+    """A PostgreSQL server of this test's own (trust auth on loopback), run as `postgres`."""
+
+    directory: Path
+    port: int
+    bin: Path
+
+    @property
+    def url(self) -> str:
+        return f"postgresql://postgres@127.0.0.1:{self.port}/postgres"
+
+    def _ctl(self, *args: str) -> None:
+        subprocess.run(
+            [*as_postgres(), str(self.bin / "pg_ctl"), "-D", str(self.directory / "data"), *args],
+            capture_output=True,
+            timeout=120,
+            check=True,
+        )
+
+    def start(self) -> None:
+        options = f"-p {self.port} -k {self.directory} -c listen_addresses=127.0.0.1"
+        self._ctl("-o", options, "-l", str(self.directory / "log"), "-w", "start")
+
+    def stop(self) -> None:
+        self._ctl("-m", "fast", "-w", "stop")
+
+
+def as_postgres() -> list[str]:
+    """PostgreSQL refuses to run as root: run its tools as the postgres account then."""
+    return ["runuser", "-u", "postgres", "--"] if os.geteuid() == 0 else []
+
+
+def postgres_bin() -> Path | None:
+    found = shutil.which("pg_ctl") or shutil.which("initdb")
+    if found:
+        return Path(found).resolve().parent
+    candidates = sorted(Path("/usr/lib/postgresql").glob("*/bin"))
+    return candidates[-1] if candidates else None
+
+
+@pytest.fixture
+def private_postgres() -> Iterator[PrivatePostgres]:
+    bin_dir = postgres_bin()
+    if bin_dir is None or not (bin_dir / "initdb").exists():
+        require("PostgreSQL's initdb/pg_ctl are not installed (the database fault test needs them)")
+    assert bin_dir is not None
+    directory = Path(tempfile.mkdtemp(prefix="legion-pg-"))
+    if os.geteuid() == 0:
+        account = pwd.getpwnam("postgres")
+        os.chown(directory, account.pw_uid, account.pw_gid)
+    directory.chmod(0o755)
+    initdb = [str(bin_dir / "initdb"), "-D", str(directory / "data"), "-A", "trust"]
+    subprocess.run(
+        [*as_postgres(), *initdb, "-U", "postgres"],
+        capture_output=True,
+        timeout=120,
+        check=True,
+    )
+    server = PrivatePostgres(directory, free_port(), bin_dir)
+    try:
+        server.start()
+    except subprocess.CalledProcessError as exc:
+        shutil.rmtree(directory, ignore_errors=True)
+        require(f"the private PostgreSQL did not start: {exc.stderr!r}")
+    try:
+        yield server
+    finally:
+        with contextlib.suppress(subprocess.CalledProcessError):
+            server.stop()
         shutil.rmtree(directory, ignore_errors=True)
 
 
