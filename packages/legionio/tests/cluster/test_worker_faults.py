@@ -59,7 +59,8 @@ def test_kill_9_of_a_worker_loses_no_task_and_repeats_only_what_was_in_flight(
         "every task completed",
         lambda: (
             cluster.count(
-                "SELECT count(*) FROM tasks WHERE status = 'completed' AND function = 'faulty.work.run'"
+                "SELECT count(*) FROM tasks "
+                "WHERE status = 'completed' AND function = 'faulty.work.run'"
             )
             == TASKS
         ),
