@@ -19,7 +19,7 @@ from legion.core.registry import CapabilityRegistry
 from legion.core.runtime import Runtime
 from legion.core.sdk import Extension
 from legion.core.settings import load_settings
-from legion.extensions.tasker import EXPIRE_EVERY, PURGE_EVERY, extension
+from legion.extensions.tasker import EXPIRE_EVERY, PURGE_EVERY, REAP_EVERY, extension
 from legion.extensions.tasker.runners.housekeeping import FinalStatus
 
 DAY = 86400.0
@@ -222,6 +222,37 @@ def test_expire_leaves_running_tasks_alone(make_runtime: MakeRuntime) -> None:
     assert status_of(runtime, hold) == st.COMPLETED
 
 
+# -- reap ----------------------------------------------------------------------------------------
+
+
+def test_reap_queues_again_a_task_left_running_by_a_gone_worker(runtime: Runtime) -> None:
+    orphan = stored(runtime, st.RUNNING, 7200)
+    orphan.started_at = time.time() - 7200
+    runtime.tasks.insert_now(orphan, "running on a worker that died")
+    fresh = stored(runtime, st.RUNNING, 10)
+    fresh.started_at = time.time() - 10
+    runtime.tasks.insert_now(fresh, "running, recently started")
+    out = call(runtime, "tasker.housekeeping.reap", stale_after_seconds=3600)
+    assert out["ids"] == [orphan.id]
+    assert runtime.engine.wait(orphan.id, timeout=30)
+    assert status_of(runtime, orphan) == st.COMPLETED
+    assert status_of(runtime, fresh) == st.RUNNING  # too young to call its worker gone
+    assert Blocker.ran == ["noop"]
+
+
+def test_reap_leaves_a_task_running_in_this_node_alone(make_runtime: MakeRuntime) -> None:
+    runtime = make_runtime()
+    hold = runtime.engine.submit("testing.blocker.hold", {})
+    deadline = time.monotonic() + 30
+    while status_of(runtime, hold) != st.RUNNING and time.monotonic() < deadline:
+        time.sleep(0.01)
+    out = call(runtime, "tasker.housekeeping.reap", stale_after_seconds=0.001)
+    assert out["requeued"] == 0
+    Blocker.release.set()
+    assert runtime.engine.wait(hold.id, timeout=30)
+    assert status_of(runtime, hold) == st.COMPLETED
+
+
 def test_expire_validates_its_arguments(runtime: Runtime) -> None:
     with pytest.raises(ValidationFailed, match="max_age_seconds"):
         call(runtime, "tasker.housekeeping.expire", max_age_seconds=0)
@@ -241,9 +272,10 @@ def test_housekeeping_needs_a_node() -> None:
         expire(ctx=Context(extension="tasker"))
 
 
-def test_actors_purge_daily_and_expire_periodically_as_singletons() -> None:
+def test_actors_purge_daily_expire_and_reap_periodically_as_singletons() -> None:
     actors = {a.function: a for a in extension.actors}
-    assert set(actors) == {"housekeeping.purge", "housekeeping.expire"}
+    assert set(actors) == {"housekeeping.purge", "housekeeping.expire", "housekeeping.reap"}
     assert actors["housekeeping.purge"].interval == PURGE_EVERY == 86400
     assert actors["housekeeping.expire"].interval == EXPIRE_EVERY
+    assert actors["housekeeping.reap"].interval == REAP_EVERY
     assert all(a.kind == "every" and a.singleton for a in actors.values())

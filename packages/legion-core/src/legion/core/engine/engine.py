@@ -102,6 +102,22 @@ class Engine:
             count += 1
         return count
 
+    def requeue_stale(self, older_than: float, limit: int = 1000) -> list[str]:
+        """Queue again tasks the store shows `running` since before `older_than` that do not run
+        in this process: their worker died and nothing will deliver them again (a broker
+        redelivers a dead worker's messages itself; this catches what slipped through)."""
+        requeued: list[str] = []
+        for task in self.store.stale_running(older_than, limit):
+            if task.id in self._live:
+                continue
+            task.status = st.QUEUED
+            self._track(task)
+            self._record(task, "requeued: running too long on a worker that is gone")
+            self._emit(task)
+            self.plane.submit(task)
+            requeued.append(task.id)
+        return requeued
+
     # -- submitting ---------------------------------------------------------------------------
     def capability(self, function: str) -> Capability:
         return self.registry.get(function)

@@ -237,6 +237,18 @@ class TaskStore:
             )
             return [Task.from_row(r) for r in rows]
 
+    def stale_running(self, older_than: float, limit: int = 1000) -> list[Task]:
+        """Tasks `running` since before `older_than` (epoch seconds), oldest first."""
+        self.flush()
+        with self.engine.connect() as conn:
+            rows = conn.execute(
+                select(TASKS)
+                .where(TASKS.c.status == "running", TASKS.c.started_at < older_than)
+                .order_by(TASKS.c.started_at)
+                .limit(limit)
+            )
+            return [Task.from_row(r) for r in rows]
+
     def set_status(self, task_ids: Iterable[str], status: str, message: str) -> int:
         """Bulk status change for housekeeping (expire, purge-mark); logs each change."""
         ids = list(task_ids)

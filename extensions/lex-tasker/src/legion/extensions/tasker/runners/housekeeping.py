@@ -19,7 +19,7 @@ if TYPE_CHECKING:
     from legion.core.engine.task import Task
     from legion.core.store.tasks import TaskStore
 
-__all__ = ["expire", "purge"]
+__all__ = ["expire", "purge", "reap"]
 
 FinalStatus = Literal[
     "completed",
@@ -83,6 +83,21 @@ def expire(
             continue
         expired.append(task.id)
     return {"expired": len(expired), "ids": expired, "skipped": skipped, "older_than": older_than}
+
+
+def reap(
+    stale_after_seconds: Seconds = 3600,
+    limit: Limit = 1000,
+    *,
+    ctx: Context,
+) -> dict[str, Any]:
+    """Queue again up to `limit` tasks left `running` for longer than `stale_after_seconds` by a
+    worker that is gone (none runs them in this node); returns their ids. Keep the age above
+    the longest task's run time: a task still running elsewhere would run a second time."""
+    runtime = ctx.require_runtime()
+    older_than = time.time() - stale_after_seconds
+    ids = runtime.engine.requeue_stale(older_than, limit)
+    return {"requeued": len(ids), "ids": ids, "older_than": older_than}
 
 
 def oldest_queued(store: TaskStore, older_than: float, limit: int) -> list[Task]:
