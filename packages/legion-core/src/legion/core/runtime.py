@@ -75,6 +75,7 @@ class Runtime:
             tasks.flush,
             lambda task_id: live["engine"].live_task(task_id),
             lambda task_id: live["engine"].resume_stored(task_id),
+            lambda outcome: live["engine"].finished_elsewhere(outcome),
             consume=consume,
         )
         engine = Engine(catalog.registry, tasks, settings.engine, plane=plane)

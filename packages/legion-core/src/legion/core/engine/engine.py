@@ -596,6 +596,19 @@ class Engine:
         self._finish(task)
         return task
 
+    def finished_elsewhere(self, outcome: dict[str, Any]) -> None:
+        """A task this process submitted ended on another worker (its reply arrived): wake
+        whoever waits for it. Its follow-ups run there and are not waited for here."""
+        with self._lock:
+            task = self._live.get(str(outcome.get("id")))
+        if task is None or task.status in st.FINAL:
+            return
+        task.status = str(outcome["status"])
+        task.result = outcome.get("result")
+        task.error = outcome.get("error")
+        task.finished_at = outcome.get("finished_at")
+        self._finish(task)
+
     def live_task(self, task_id: str) -> Task | None:
         """The in-memory task, when this process submitted it and it is not final yet."""
         return self._live.get(task_id)

@@ -94,6 +94,8 @@ class Task:
     result_hook: Callable[[Any], Any] | None = field(default=None, repr=False, compare=False)
     # False: run without writing to the store (frequent internal ticks such as heartbeats).
     record: bool = field(default=True, repr=False, compare=False)
+    # Not persisted: the reply queue of the process waiting for it (full mode).
+    reply_to: str | None = field(default=None, repr=False, compare=False)
 
     @property
     def root_id(self) -> str:

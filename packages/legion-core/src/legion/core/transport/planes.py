@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 from sqlalchemy import Engine as Database
 
@@ -39,6 +40,7 @@ def plane_factory(
     flush: Callable[[], object],
     live: Callable[[str], Task | None],
     resume: Callable[[str], None],
+    on_outcome: Callable[[dict[str, Any]], None],
     *,
     consume: bool = True,
 ) -> PlaneFactory:
@@ -70,6 +72,7 @@ def plane_factory(
             keyring=keyring,
             live=live,
             resume=resume,
+            on_outcome=on_outcome,
             spool=lambda name: open_spool(settings, name),
             consume=consume,
         )

@@ -22,6 +22,7 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import dramatiq
 import dramatiq.errors
+import pika  # type: ignore[import-untyped]
 from dramatiq.brokers.rabbitmq import RabbitmqBroker
 from dramatiq.common import q_name
 from dramatiq.middleware import Middleware
@@ -38,6 +39,7 @@ from legion.core.store.claims import TaskClaims
 from legion.core.transport import task_messages
 from legion.core.transport.outbox import Outbox, open_free_spool
 from legion.core.transport.queues import queue_for
+from legion.core.transport.replies import ReplyListener, outcome_body
 
 ACTOR = "legion.task"
 # A claim that cannot reach the database is retried later rather than dropped.
@@ -86,6 +88,7 @@ class RabbitPlane:
         keyring: Keyring | None,
         live: Callable[[str], Task | None],
         resume: Callable[[str], None],
+        on_outcome: Callable[[dict[str, Any]], None] | None = None,
         spool: Callable[[str], Spool] | None = None,
         consume: bool = True,
     ) -> None:
@@ -98,6 +101,9 @@ class RabbitPlane:
         self._keyring = keyring
         self._live = live
         self._resume = resume
+        self._replies = (
+            ReplyListener(settings.url, keyring, on_outcome) if on_outcome is not None else None
+        )
         self._open_spool = spool
         self._outbox: Outbox | None = None
         self._consume = consume
@@ -116,11 +122,15 @@ class RabbitPlane:
             options={},
         )
         self._worker: dramatiq.Worker | None = None
+        self._replies_started = False
         self._local = LocalPlane(handler, workers=1)
 
     # -- the plane's interface ----------------------------------------------------------------
     def start(self) -> None:
         self._local.start()
+        if self._replies is not None and not self._replies_started:
+            self._replies_started = True
+            self._replies.start()
         if self._outbox is None and self._open_spool is not None:
             self._outbox = Outbox(
                 lambda message, delay: self.broker.enqueue(message, delay=delay),
@@ -161,6 +171,9 @@ class RabbitPlane:
         if self._outbox is not None:
             self._outbox.stop()
             self._outbox = None
+        if self._replies is not None and self._replies_started:
+            self._replies.stop()
+            self._replies_started = False
         self.broker.close()
 
     @property
@@ -183,12 +196,16 @@ class RabbitPlane:
         queue = queue_for(task.function, self._settings.queue_prefix)
         message_id = str(uuid.uuid4())
         body = task_messages.encode(task, queue=queue, message_id=message_id, keyring=self._keyring)
+        if task.reply_to is None and task.parent_id is None and self._replies_started:
+            assert self._replies is not None
+            task.reply_to = self._replies.queue_name  # this process may wait for it
+        options = {"reply_to": task.reply_to} if task.reply_to else {}
         message: dramatiq.Message[None] = dramatiq.Message(
             queue_name=queue,
             actor_name=ACTOR,
             args=(body,),
             kwargs={},
-            options={},
+            options=options,
             message_id=message_id,
         )
         self._send(message, delay_ms or None)
@@ -213,6 +230,7 @@ class RabbitPlane:
         # A task submitted in this process is the live object (cancel and hooks act on it).
         task = self._live(delivered.id) or delivered
         task.version = max(task.version, delivered.version)
+        task.reply_to = task.reply_to or message.options.get("reply_to")
         try:
             claimed = self._claims.claim(
                 task, redelivered=bool(message.redelivered), carried=delivered.version
@@ -233,6 +251,21 @@ class RabbitPlane:
         while current is not None:
             current = self._handler(current)
         self._flush_before_ack(message)
+        if task.reply_to and task.status in st.FINAL:
+            self._reply(task)
+
+    def _reply(self, task: Task) -> None:
+        """Tell the submitting process the task ended (after the outcome is written)."""
+        assert task.reply_to is not None
+        try:
+            self.broker.channel.basic_publish(
+                exchange="",
+                routing_key=task.reply_to,
+                body=outcome_body(task, task.reply_to, self._keyring),
+                properties=pika.BasicProperties(correlation_id=task.id),
+            )
+        except Exception as exc:  # the waiter falls back on its timeout; the task is done
+            logger.warning("could not reply for task {}: {}", task.id, exc)
 
     def _flush_before_ack(self, message: Any) -> None:
         """The ack follows this: what the task changed must be written first."""

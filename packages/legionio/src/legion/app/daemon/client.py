@@ -86,8 +86,11 @@ class LocalClient:
     def __init__(self, settings: Any, catalog: Any, *, start_engine: bool) -> None:
         from legion.app.operations import Operations
         from legion.core.runtime import Runtime
+        from legion.core.transport.planes import is_broker
 
-        self.runtime = Runtime.open(settings, catalog)
+        # On a cluster the workers run tasks: this process only publishes them and, for --wait,
+        # hears back from the worker that finished one.
+        self.runtime = Runtime.open(settings, catalog, consume=not is_broker(settings))
         if start_engine:
             self.runtime.start(recover=False)
         self.ops = Operations(self.runtime, engine_running=start_engine)
