@@ -206,7 +206,7 @@ def test_fix_migrates_sqlite(legion: CliRunner, legion_home: Path) -> None:
     assert database["status"] == "warn" and not (legion_home / "legion.db").exists()
     result = legion("doctor", "--fix", "--json")
     database = by_name(result.json())["database"]
-    assert database["status"] == "fixed" and "to 0002" in database["fixed"]
+    assert database["status"] == "fixed" and "to 0003" in database["fixed"]
     database = by_name(legion("doctor", "--json").json())["database"]
     assert database["status"] == "pass"
 
@@ -240,7 +240,7 @@ def test_fix_creates_an_empty_postgres_schema(
     monkeypatch.setenv("LEGION_DATA__URL", pg_url)
     result = legion("doctor", "--fix", "--json")
     found = by_name(result.json())["database"]
-    assert found["status"] == "fixed" and "(empty) to 0002" in found["fixed"]
+    assert found["status"] == "fixed" and "(empty) to 0003" in found["fixed"]
     assert by_name(legion("doctor", "--json").json())["database"]["status"] == "pass"
 
 

@@ -24,13 +24,36 @@ class LogSettings(Section):
 
 
 class ApiAuthSettings(Section):
-    loopback_open: bool = True
+    """Who may call the REST API: API keys (`X-API-Key`) or HS256 bearer tokens."""
+
+    loopback_open: bool = True  # bound to a loopback address: no credentials needed
+    clock_skew_seconds: int = Field(default=30, ge=0, le=300)  # tolerated on exp/iat of tokens
+    max_token_ttl: int = Field(default=30 * 86400, ge=1)  # `legion auth token --ttl` refuses more
+    issuer: str = Field(default="legion", min_length=1)  # `iss` of minted tokens, checked
+
+
+class ApiRateLimitSettings(Section):
+    """Sliding-window limits per client IP, per principal and per tenant; the strictest wins."""
+
+    enabled: bool = True
+    per_ip: int = Field(default=600, ge=1)
+    per_principal: int = Field(default=1200, ge=1)
+    per_tenant: int = Field(default=6000, ge=1)
+    window_seconds: float = Field(default=60.0, gt=0)
 
 
 class ApiSettings(Section):
     host: str = "127.0.0.1"
     port: int = Field(default=4567, ge=1, le=65535)
     auth: ApiAuthSettings = ApiAuthSettings()
+    rate_limit: ApiRateLimitSettings = ApiRateLimitSettings()
+
+
+class RbacSettings(Section):
+    """Role-based access control over the API and MCP tools (legion-rbac)."""
+
+    enforce: bool = True  # false: audit mode, refusals are logged but let through
+    policies: list[str] = []  # policy files or directories (*.hcl, *.json, *.yaml)
 
 
 class ExtensionsSettings(Section):
@@ -95,6 +118,7 @@ class TransportSettings(Section):
     connect_timeout: float = Field(default=5.0, gt=0)
     heartbeat: int = Field(default=60, ge=0)  # AMQP heartbeat seconds (0: off)
     queue_prefix: str = Field(default="lex", pattern=r"^[A-Za-z0-9_-]+$")
+    events: bool = True  # carry task and node events to every process (topic `legion.events`)
 
 
 class McpAuthSettings(Section):
@@ -144,6 +168,7 @@ class Settings(Section):
     spool: SpoolSettings = SpoolSettings()
     cache: CacheSettings = CacheSettings()
     mcp: McpSettings = McpSettings()
+    rbac: RbacSettings = RbacSettings()
     lex: dict[str, dict[str, Any]] = {}
 
     _sources: dict[str, str] = PrivateAttr(default_factory=dict)

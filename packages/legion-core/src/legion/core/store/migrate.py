@@ -12,7 +12,7 @@ from sqlalchemy import Engine, inspect, text
 
 from legion.core.store.schema_lock import schema_lock
 
-HEAD = "0002"
+HEAD = "0003"
 MIGRATIONS = Path(__file__).parent / "migrations"
 
 

@@ -135,4 +135,42 @@ class NodeRow(SQLModel, table=True):
     last_seen: float = Field(sa_type=SECONDS)
 
 
+class ApiKeyRow(SQLModel, table=True):
+    """An API key: only the SHA-256 of its secret is kept, so the store never holds a key."""
+
+    __tablename__ = "api_keys"
+    __table_args__ = TABLE_OPTIONS
+    id: str = Field(primary_key=True, max_length=32)
+    name: str = Field(max_length=200)
+    role: str = Field(max_length=100)
+    digest: str = Field(max_length=64)
+    created_at: float = Field(sa_type=SECONDS)
+    revoked_at: float | None = Field(default=None, sa_type=SECONDS)
+
+
+class AuditRow(SQLModel, table=True):
+    """One audited call; `hash` covers the row and `prev_hash`, chaining it to the one before.
+
+    `seq` and `prev_hash` are unique, so two writers racing for the same place in the chain
+    cannot both succeed (the loser retries on the new tail)."""
+
+    __tablename__ = "audit_log"
+    __table_args__ = (Index("ix_audit_log_at", "at"), TABLE_OPTIONS)
+    id: int | None = Field(default=None, primary_key=True)
+    seq: int = Field(unique=True)
+    at: float = Field(sa_type=SECONDS)
+    request_id: str = Field(max_length=64)
+    principal: str = Field(max_length=300, index=True)
+    method: str = Field(max_length=10)
+    path: str = Field(sa_column=Column(LONG_TEXT, nullable=False))
+    resource: str | None = Field(default=None, sa_column=Column(LONG_TEXT))
+    action: str | None = Field(default=None, max_length=20)
+    decision: str = Field(max_length=10)
+    rule: str | None = Field(default=None, sa_column=Column(LONG_TEXT))
+    status: int | None = None
+    reason: str | None = Field(default=None, sa_column=Column(LONG_TEXT))
+    prev_hash: str = Field(max_length=64, unique=True)
+    hash: str = Field(max_length=64)
+
+
 METADATA = SQLModel.metadata
