@@ -21,7 +21,7 @@ from legion.core.store import migrate
 from legion.core.store.database import database_url, open_database
 from legion.core.store.relationships import RelationshipStore
 from legion.core.store.tasks import TaskStore
-from legion.core.transport.planes import plane_factory
+from legion.core.transport.planes import cluster_keyring, event_bus, is_broker, plane_factory
 
 
 def ensure_schema(db: Database, settings: Settings) -> None:
@@ -68,6 +68,7 @@ class Runtime:
         tasks = TaskStore(db, settings.engine.flush_interval)
         relationships = RelationshipStore(db)
         live: dict[str, Engine] = {}
+        keyring = cluster_keyring(settings) if is_broker(settings) else None
         plane = plane_factory(
             settings,
             catalog.registry,
@@ -76,9 +77,11 @@ class Runtime:
             lambda task_id: live["engine"].live_task(task_id),
             lambda task_id: live["engine"].resume_stored(task_id),
             lambda outcome: live["engine"].finished_elsewhere(outcome),
+            keyring=keyring,
             consume=consume,
         )
-        engine = Engine(catalog.registry, tasks, settings.engine, plane=plane)
+        bus = event_bus(settings, keyring)
+        engine = Engine(catalog.registry, tasks, settings.engine, bus=bus, plane=plane)
         live["engine"] = engine
         runtime = cls(settings, catalog, db, tasks, relationships, engine)
         catalog.registry.set_context_factory(runtime.context_for)
@@ -93,8 +96,10 @@ class Runtime:
         self.engine.relationships.load(self.relationships.list(active_only=True))
 
     def start(self, *, recover: bool = True) -> int:
+        self.engine.bus.start()
         return self.engine.start(recover=recover)
 
     def stop(self) -> None:
         self.engine.stop()
+        self.engine.bus.stop()
         self.db.dispose()

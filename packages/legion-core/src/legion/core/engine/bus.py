@@ -1,6 +1,7 @@
 """The in-process event bus with AMQP topic semantics: `*` matches one word, `#` zero or more.
 
-Full mode swaps this for kombu on a topic exchange; routing keys and wildcard rules stay the same.
+Full mode extends it with a kombu topic exchange (`legion.core.transport.event_bus`); routing keys
+and wildcard rules stay the same.
 """
 
 from __future__ import annotations
@@ -47,6 +48,12 @@ class InProcessBus:
         self._subs: list[Subscription] = []
         self._lock = threading.Lock()
         self._routes: dict[str, tuple[Subscription, ...]] = {}
+
+    def start(self) -> None:
+        """Nothing to connect in one process (the cluster's bus connects here)."""
+
+    def stop(self) -> None:
+        """Nothing to close in one process."""
 
     def subscribe(self, pattern: str, handler: Handler) -> Subscription:
         sub = Subscription(self, pattern, handler)

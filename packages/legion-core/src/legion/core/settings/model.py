@@ -45,6 +45,7 @@ class ApiRateLimitSettings(Section):
 class ApiSettings(Section):
     host: str = "127.0.0.1"
     port: int = Field(default=4567, ge=1, le=65535)
+    max_body_bytes: int = Field(default=1 << 20, ge=1024)  # larger request bodies get a 413
     auth: ApiAuthSettings = ApiAuthSettings()
     rate_limit: ApiRateLimitSettings = ApiRateLimitSettings()
 

@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import Engine as Database
 
 from legion.core.crypto.box import Keyring
+from legion.core.engine.bus import InProcessBus
 from legion.core.engine.plane import Handler, LocalPlane, Plane, PlaneFactory
 from legion.core.engine.task import Task
 from legion.core.errors import ConfigError
@@ -33,6 +34,15 @@ def cluster_keyring(settings: Settings) -> Keyring | None:
     return resolve_cluster_secret(settings, identity).keyring
 
 
+def event_bus(settings: Settings, keyring: Keyring | None) -> InProcessBus:
+    """The cluster's bus on a broker with `transport.events` on; the in-process one otherwise."""
+    if not is_broker(settings) or not settings.transport.events:
+        return InProcessBus()
+    from legion.core.transport.event_bus import ClusterBus
+
+    return ClusterBus(settings.transport.url, keyring)
+
+
 def plane_factory(
     settings: Settings,
     registry: CapabilityRegistry,
@@ -42,6 +52,7 @@ def plane_factory(
     resume: Callable[[str], None],
     on_outcome: Callable[[dict[str, Any]], None],
     *,
+    keyring: Keyring | None = None,
     consume: bool = True,
 ) -> PlaneFactory:
     """A factory of the plane for these settings (the engine hands it its task handler)."""
@@ -58,7 +69,6 @@ def plane_factory(
     from legion.core.transport.queues import queues_for
     from legion.core.transport.rabbitmq_plane import RabbitPlane
 
-    keyring = cluster_keyring(settings)
     prefix = settings.transport.queue_prefix
 
     def make(handler: Handler, workers: int) -> Plane:
