@@ -390,6 +390,55 @@ class Operations:
         self.runtime.reload_relationships()
         return {**row.model_dump(), "replaced": relationship_id}
 
+    # -- views for the REST API (graph, nodes, transport) --------------------------------------
+    def op_relationship_graph(self, chain: str | None = None) -> dict[str, Any]:
+        """Relationships as a directed graph: functions are nodes, relationships are edges."""
+        rels = self.runtime.relationships.list(chain=chain)
+        names = sorted({r.trigger for r in rels} | {r.action for r in rels})
+        registry = self.runtime.catalog.registry
+        return {
+            "nodes": [{"id": n, "loaded": n in registry} for n in names],
+            "edges": [
+                {
+                    "id": r.id,
+                    "source": r.trigger,
+                    "target": r.action,
+                    "chain": r.chain,
+                    "name": r.name,
+                    "active": r.active,
+                    "delay": r.delay,
+                    "conditional": bool(r.conditions),
+                }
+                for r in rels
+            ],
+        }
+
+    def op_node_list(self, alive_only: bool = False) -> list[dict[str, Any]]:
+        """Nodes that sent heartbeats (lex-node); without lex-node, this node alone."""
+        if "node.registry.list" in self.runtime.catalog.registry:
+            rows = self.op_function_call("node.registry.list", {"alive_only": alive_only})
+            return list(rows)
+        import socket
+
+        return [{"name": socket.gethostname(), "mode": self.runtime.settings.mode, "alive": True}]
+
+    def op_transport_status(self) -> dict[str, Any]:
+        """Where tasks travel (URL redacted) and what waits in the outbox spool, if any."""
+        from legion.core.settings.redact import redact_url
+
+        settings = self.runtime.settings
+        plane = self.runtime.engine.plane
+        outbox = getattr(plane, "_outbox", None)
+        spool = getattr(outbox, "spool", None)
+        pending = getattr(spool, "pending", None)
+        return {
+            "mode": settings.mode,
+            "transport": redact_url(settings.transport.url),
+            "distributed": bool(getattr(plane, "distributed", False)),
+            "events": settings.transport.events,
+            "spool_pending": pending if isinstance(pending, int) else None,
+        }
+
 
 def disable_extension(catalog: Catalog, name: str) -> dict[str, Any]:
     """Remove an extension's functions from the registry and mark its record disabled."""
@@ -435,3 +484,34 @@ def enable_extension(catalog: Catalog, name: str) -> dict[str, Any]:
 
 def error_payload(exc: LegionError) -> dict[str, Any]:
     return {"error": exc.to_dict()}
+
+
+def describe_extensions(catalog: Catalog) -> list[dict[str, Any]]:
+    """Every discovered extension with its status and the addresses of its functions; needs
+    only the catalog, so it answers even where no runtime is open."""
+    rows = []
+    for record in catalog.records:
+        row = record.to_dict()
+        row["functions"] = [c.address for c in catalog.registry.of_extension(record.name)]
+        rows.append(row)
+    return rows
+
+
+def describe_extension(catalog: Catalog, name: str) -> dict[str, Any]:
+    """One extension with its runners and each function's schema, from the registry."""
+    record = catalog.record(name)
+    view = record.to_dict()
+    view["description"] = record.extension.description if record.extension else None
+    functions = [c.describe() for c in catalog.registry.of_extension(name)]
+    view["functions"] = functions
+    view["runners"] = sorted({f["runner"] for f in functions})
+    return view
+
+
+def describe_runners(catalog: Catalog, name: str) -> list[dict[str, Any]]:
+    """The runners of a loaded extension, each with its functions' descriptions."""
+    catalog.record(name)
+    runners: dict[str, list[dict[str, Any]]] = {}
+    for cap in catalog.registry.of_extension(name):
+        runners.setdefault(cap.runner, []).append(cap.describe())
+    return [{"runner": r, "functions": fs} for r, fs in sorted(runners.items())]

@@ -140,6 +140,15 @@ class McpSettings(Section):
     progress_interval: float = Field(default=1.0, gt=0)  # seconds between progress notes
 
 
+class TelemetrySettings(Section):
+    """Traces (a span per task, one trace per master task) and Prometheus metrics."""
+
+    traces: bool = False
+    exporter: Literal["console", "otlp"] = "console"  # otlp needs its exporter package
+    service_name: str = Field(default="legion", min_length=1)
+    metrics: bool | None = None  # None: on in full mode (a broker transport), off in lite
+
+
 class EngineSettings(Section):
     workers: int = Field(default=4, ge=1, le=256)
     max_depth: int = Field(default=32, ge=1)
@@ -166,6 +175,7 @@ class Settings(Section):
     data: DataSettings = DataSettings()
     engine: EngineSettings = EngineSettings()
     transport: TransportSettings = TransportSettings()
+    telemetry: TelemetrySettings = TelemetrySettings()
     spool: SpoolSettings = SpoolSettings()
     cache: CacheSettings = CacheSettings()
     mcp: McpSettings = McpSettings()

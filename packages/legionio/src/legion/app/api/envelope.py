@@ -17,8 +17,11 @@ def ok(data: Any, **extra_meta: Any) -> dict[str, Any]:
     return {"data": data, "meta": {**meta(), **extra_meta}}
 
 
-def failure(code: str, message: str, details: Any = None) -> dict[str, Any]:
-    error: dict[str, Any] = {"code": code, "message": message}
-    if details is not None:
-        error["details"] = details
+def failure(
+    code: str, message: str, details: Any = None, *, hint: str | None = None
+) -> dict[str, Any]:
+    """`details` is always present (null when there are none); `hint` says what to do next."""
+    error: dict[str, Any] = {"code": code, "message": message, "details": details}
+    if hint:
+        error["hint"] = hint
     return {"error": error, "meta": meta()}

@@ -1,0 +1,1 @@
+"""Route handlers of `/api/v1`, one module per resource."""

@@ -1,0 +1,58 @@
+"""Schedules (lex-scheduler's cron and interval runs), over the `schedule.*` operations."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from litestar import delete, get, patch, post
+from litestar.params import JSONBody
+
+from legion.app.api.deps import Ops
+from legion.app.api.dto import ScheduleCreate, ScheduleUpdate, fields_of
+from legion.app.api.envelope import ok
+from legion.app.api.pagination import DEFAULT_LIMIT, Limit, Offset, paginate
+from legion.app.api.params import NamePath
+from legion.app.api.responses import BODY_ERRORS, errors
+
+
+@get("/schedules", opt={"rbac": ("schedules", "list")}, sync_to_thread=True, responses=errors())
+def list_schedules(ops: Ops, limit: Limit = DEFAULT_LIMIT, offset: Offset = 0) -> dict[str, Any]:
+    page, meta = paginate(list(ops.op_schedule_list()), limit, offset)
+    return ok(page, **meta)
+
+
+@post(
+    "/schedules",
+    opt={"rbac": ("schedules", "create")},
+    sync_to_thread=True,
+    status_code=201,
+    responses=BODY_ERRORS,
+)
+def create_schedule(ops: Ops, data: JSONBody[ScheduleCreate]) -> dict[str, Any]:
+    """Add a schedule: `cron` or `every` (seconds), never both."""
+    return ok(ops.op_schedule_create(**fields_of(data)))
+
+
+@patch(
+    "/schedules/{name:str}",
+    opt={"rbac": ("schedules/{name}", "update")},
+    sync_to_thread=True,
+    responses=BODY_ERRORS,
+)
+def update_schedule(ops: Ops, name: NamePath, data: JSONBody[ScheduleUpdate]) -> dict[str, Any]:
+    """Change a schedule's fields; the old one stays when the new one is invalid."""
+    return ok(ops.op_schedule_update(name, **fields_of(data)))
+
+
+@delete(
+    "/schedules/{name:str}",
+    opt={"rbac": ("schedules/{name}", "delete")},
+    sync_to_thread=True,
+    status_code=200,
+    responses=errors(),
+)
+def delete_schedule(ops: Ops, name: NamePath) -> dict[str, Any]:
+    return ok(ops.op_schedule_delete(name))
+
+
+HANDLERS = [list_schedules, create_schedule, update_schedule, delete_schedule]
