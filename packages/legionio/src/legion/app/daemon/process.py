@@ -56,8 +56,8 @@ def serve(settings: Settings, catalog: Any) -> None:
     """Run the node in the foreground until SIGINT/SIGTERM; always leaves no stale files."""
     import uvicorn
 
-    from legion.app.api.app import create_app
     from legion.app.operations import Operations
+    from legion.app.security.wiring import auth_notice, secured_app
     from legion.app.version import banner
     from legion.core.engine.actors import ActorRunner
     from legion.core.runtime import Runtime
@@ -94,12 +94,19 @@ def serve(settings: Settings, catalog: Any) -> None:
         token,
     )
     operations = Operations(runtime, engine_running=True, actors=actors)
-    app = create_app(runtime.catalog, operations=operations, control_token=token)
+    try:
+        app = secured_app(settings, runtime, operations=operations, control_token=token)
+    except BaseException:  # a refused or misconfigured security layer: leave nothing behind
+        actors.stop()
+        runtime.stop()
+        files.cleanup()
+        raise
     loaded = [r.name for r in runtime.catalog.records if r.status == "loaded"]
     for record in runtime.catalog.records:
         if record.status != "loaded":
             logger.warning("extension {} {}: {}", record.name, record.status, record.reason)
     logger.info(banner(settings, loaded, len(runtime.catalog.registry)))
+    logger.info(auth_notice(settings))
     if recovered:
         logger.info("picked up {} unfinished task(s) from the store", recovered)
     server = uvicorn.Server(

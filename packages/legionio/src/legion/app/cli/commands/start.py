@@ -95,10 +95,12 @@ def start(
             hint="set transport.url (LEGION_TRANSPORT__URL) to amqp://user:password@host:5672/ "
             "or start with --lite",
         )
-    if not is_loopback(settings.api.host):
+    from legion.app.security.wiring import security_available
+
+    if not is_loopback(settings.api.host) and not security_available():
         raise UsageError(
             f"refusing to serve the API on {settings.api.host}: it is not a loopback address and "
-            "API authentication is not available in this version",
+            "this build's API cannot run the authentication middleware",
             hint="bind to 127.0.0.1 (the default) and put an authenticating proxy in front",
         )
     if background:
