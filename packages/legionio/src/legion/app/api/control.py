@@ -19,7 +19,7 @@ def came_over_unix_socket(request: Request[Any, Any, Any]) -> bool:
     return server is None or (isinstance(server, list | tuple) and server[1] is None)
 
 
-@post("/control/rpc", status_code=200)
+@post("/control/rpc", status_code=200, include_in_schema=False)
 async def rpc(request: Request[Any, Any, Any], state: State) -> Response[dict[str, Any]]:
     """Run one operation (`{"op": "task.run", "params": {...}}`) for the local CLI."""
     token: str | None = state.get("control_token")
