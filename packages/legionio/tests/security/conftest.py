@@ -95,7 +95,7 @@ def configure(legion_home: Path) -> Callable[..., Settings]:
 
 
 @contextmanager
-def serving(app: Any) -> Iterator[str]:
+def serving(app: Any, *, lifespan: str = "off") -> Iterator[str]:
     """An ASGI app on a free loopback port in a thread (uvicorn); yields its base URL."""
     import uvicorn
 
@@ -103,7 +103,7 @@ def serving(app: Any) -> Iterator[str]:
     sock.bind(("127.0.0.1", 0))
     sock.listen(64)
     port = sock.getsockname()[1]
-    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="off"))
+    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan=lifespan))
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
     thread.start()
     try:

@@ -79,6 +79,17 @@ def open_backend() -> ClientBackend:
     return ClientBackend(s.client(need_engine=True), s.catalog())
 
 
+def open_guard(settings: Settings) -> tuple[Any, str]:
+    """The RBAC guard every tool call passes (and its audit log), with a line describing it."""
+    from legion.app.security.mcp_guard import build_mcp_guard
+    from legion.app.security.store_access import open_store
+
+    guard = build_mcp_guard(settings, open_store(settings))
+    local = ", ".join(guard.guard.roles_for(guard.principal("local:stdio")))
+    mode = "enforcing" if settings.rbac.enforce else "audit mode (refusals logged, not enforced)"
+    return guard, f"RBAC guard {mode}; the local user is user:local ({local}); tool calls audited"
+
+
 def say(message: str) -> None:
     """Start-up notices go to stderr: on stdio, stdout belongs to the protocol."""
     click.echo(message, err=True)
@@ -96,11 +107,13 @@ def mcp(ctx: click.Context) -> None:
     from legion.mcp.server import build_server
     from legion.mcp.transports import serve_stdio
 
+    settings = state().settings()
+    guard, described = open_guard(settings)
     backend = open_backend()
-    server = build_server(backend, options=server_options(state().settings()))
+    server = build_server(backend, guard=guard, options=server_options(settings))
     say(
         f"legion mcp: stdio, {len(backend.registry())} functions, "
-        f"backend {backend.client.via}; no RBAC guard configured (all tools allowed)"
+        f"backend {backend.client.via}; {described}"
     )
     anyio.run(serve_stdio, server)
 
@@ -126,14 +139,15 @@ def http(host: str | None, port: int | None, origins: tuple[str, ...]) -> None:
     policy = http_auth(
         host, loopback_open=settings.mcp.auth.loopback_open, tokens=settings.mcp.auth.tokens
     )
+    guard, described = open_guard(settings)
     sock = bind(host, port)
     backend = open_backend()
-    server = build_server(backend, options=server_options(settings))
+    server = build_server(backend, guard=guard, options=server_options(settings))
     served = http_app(server, policy, allowed_origins=origins)
     shown = f"[{host}]" if ":" in host else host
     say(f"legion mcp: http://{shown}:{sock.getsockname()[1]}{served.path}")
     say(f"legion mcp: {served.notice}")
-    say("legion mcp: no RBAC guard configured (all tools allowed)")
+    say(f"legion mcp: {described}")
     config = uvicorn.Config(served.app, log_level="warning", access_log=False, lifespan="on")
     uvicorn.Server(config).run(sockets=[sock])
 
