@@ -28,6 +28,10 @@ def test_unversioned_paths_are_deprecated_aliases(node: Node) -> None:
         posted = c.post("/api/tasks", json={"function": "ping.ping.ping", "wait": True})
         assert posted.status_code == 200 and posted.headers["deprecation"] == "true"
         assert c.get("/api/health").headers["link"] == '</api/v1/health>; rel="successor-version"'
+        missing = c.get("/api/tasks/nope")
+        assert missing.status_code == 404 and missing.json()["error"]["code"] == "not_found"
+        assert missing.headers["deprecation"] == "true"
+        assert missing.headers["link"] == '</api/v1/tasks/nope>; rel="successor-version"'
 
 
 def test_openapi_document_and_docs_page(node: Node) -> None:

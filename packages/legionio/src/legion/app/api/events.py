@@ -44,12 +44,16 @@ class EventStream:
         self._loop = asyncio.get_running_loop()
         subscription = self.bus.subscribe(self.pattern, self._deliver)
         try:
-            yield ServerSentEventMessage(comment=f"subscribed {self.pattern}", retry=3000)
+            yield ServerSentEventMessage(
+                data=None, comment=f"subscribed {self.pattern}", retry=3000
+            )
             while True:
                 try:
                     key, body = await asyncio.wait_for(self._queue.get(), self.keepalive)
                 except TimeoutError:
-                    yield ServerSentEventMessage(comment=f"keep-alive dropped={self.dropped}")
+                    yield ServerSentEventMessage(
+                        data=None, comment=f"keep-alive dropped={self.dropped}"
+                    )
                     continue
                 yield ServerSentEventMessage(event=key, data=json.dumps(body, default=str))
         finally:
