@@ -21,6 +21,7 @@ from legion.core.store import migrate
 from legion.core.store.database import database_url, open_database
 from legion.core.store.relationships import RelationshipStore
 from legion.core.store.tasks import TaskStore
+from legion.core.telemetry.setup import observer_for
 from legion.core.transport.planes import cluster_keyring, event_bus, is_broker, plane_factory
 
 
@@ -81,7 +82,10 @@ class Runtime:
             consume=consume,
         )
         bus = event_bus(settings, keyring)
-        engine = Engine(catalog.registry, tasks, settings.engine, bus=bus, plane=plane)
+        observer = observer_for(settings, broker=is_broker(settings))
+        engine = Engine(
+            catalog.registry, tasks, settings.engine, bus=bus, plane=plane, observer=observer
+        )
         live["engine"] = engine
         runtime = cls(settings, catalog, db, tasks, relationships, engine)
         catalog.registry.set_context_factory(runtime.context_for)

@@ -12,7 +12,7 @@ import traceback
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from types import ModuleType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from legion.core.engine import task as st
 from legion.core.engine.bus import InProcessBus
@@ -25,6 +25,9 @@ from legion.core.logging import logger
 from legion.core.registry import Capability, CapabilityRegistry
 from legion.core.settings.model import EngineSettings
 from legion.core.store.tasks import TaskStore
+
+if TYPE_CHECKING:
+    from legion.core.telemetry.observer import TaskObserver
 
 
 @dataclass(frozen=True)
@@ -43,6 +46,7 @@ class Engine:
         bus: InProcessBus | None = None,
         relationships: RelationshipIndex | None = None,
         plane: PlaneFactory | None = None,
+        observer: TaskObserver | None = None,
     ) -> None:
         self.registry = registry
         self.store = store
@@ -50,6 +54,7 @@ class Engine:
         self.bus = bus or InProcessBus()
         self.relationships = relationships or RelationshipIndex()
         self.plane = (plane or LocalPlane)(self._execute, self.settings.workers)
+        self.observer = observer
         self._watchdog = Watchdog()
         self._live: dict[str, Task] = {}
         self._outstanding: dict[str, int] = {}
@@ -269,6 +274,9 @@ class Engine:
         task.attempts += 1
         self._record(task)
         self._emit(task)
+        observer = self.observer
+        if observer is not None:
+            observer.started(task)
         token = self._watchdog.arm(policy.time_limit) if policy.time_limit else 0
         try:
             try:
@@ -320,6 +328,8 @@ class Engine:
             task.error = {"type": type(exc).__name__, "message": f"follow-ups failed: {exc}"}
             self._record(task, task.error["message"])
             self._emit(task)
+        if observer is not None:
+            observer.ended(task)
         self._finish(task)
         return keep[0] if keep else None
 
@@ -347,6 +357,8 @@ class Engine:
                 f"{error['type']}: {error['message']}",
             )
             self._emit(task)
+            if self.observer is not None:
+                self.observer.ended(task)
             self.plane.schedule(task, task.run_at)
             return
         self._fail(task, st.FAILED, error)
@@ -357,6 +369,8 @@ class Engine:
         task.finished_at = time.time()
         self._record(task, f"{error.get('type')}: {error.get('message')}")
         self._emit(task)
+        if self.observer is not None:
+            self.observer.ended(task)
         self._finish(task)
 
     def _finish(self, task: Task) -> None:
@@ -431,6 +445,7 @@ class Engine:
             relationship_id=follow.id,
             payload=parent.payload,
             record=parent.record,
+            trace=parent.trace_children,
         )
         context = {
             "results": item,
@@ -593,6 +608,8 @@ class Engine:
         task.finished_at = time.time()
         self._record(task, reason)
         self._emit(task)
+        if self.observer is not None:
+            self.observer.ended(task)
         self._finish(task)
         return task
 
@@ -655,4 +672,5 @@ def sibling(task: Task, task_id: str) -> Task:
         relationship_id=task.relationship_id,
         payload=task.payload,
         record=task.record,
+        trace=task.trace,
     )

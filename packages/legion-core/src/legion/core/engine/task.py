@@ -96,6 +96,9 @@ class Task:
     record: bool = field(default=True, repr=False, compare=False)
     # Not persisted: the reply queue of the process waiting for it (full mode).
     reply_to: str | None = field(default=None, repr=False, compare=False)
+    # Not persisted: the trace this task continues (W3C carrier), and the one its children do.
+    trace: dict[str, str] | None = field(default=None, repr=False, compare=False)
+    trace_children: dict[str, str] | None = field(default=None, repr=False, compare=False)
 
     @property
     def root_id(self) -> str:

@@ -199,7 +199,9 @@ class RabbitPlane:
         if task.reply_to is None and task.parent_id is None and self._replies_started:
             assert self._replies is not None
             task.reply_to = self._replies.queue_name  # this process may wait for it
-        options = {"reply_to": task.reply_to} if task.reply_to else {}
+        options: dict[str, Any] = {"reply_to": task.reply_to} if task.reply_to else {}
+        if task.trace:
+            options["trace"] = task.trace
         message: dramatiq.Message[None] = dramatiq.Message(
             queue_name=queue,
             actor_name=ACTOR,
@@ -231,6 +233,7 @@ class RabbitPlane:
         task = self._live(delivered.id) or delivered
         task.version = max(task.version, delivered.version)
         task.reply_to = task.reply_to or message.options.get("reply_to")
+        task.trace = task.trace or message.options.get("trace")
         try:
             claimed = self._claims.claim(
                 task, redelivered=bool(message.redelivered), carried=delivered.version
