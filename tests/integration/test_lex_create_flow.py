@@ -64,23 +64,31 @@ def find_uv() -> list[str]:
 def clean_env(home: Path) -> dict[str, str]:
     """No Python downloads, nothing from the running venv, Legion settings from `home` only."""
     env = {
-        k: v for k, v in os.environ.items()
+        k: v
+        for k, v in os.environ.items()
         if k not in {"VIRTUAL_ENV", "PYTHONPATH", "PYTHONHOME"} and not k.startswith("LEGION_")
     }
-    env.update({
-        "UV_PYTHON_DOWNLOADS": "never",
-        "PYTHONDONTWRITEBYTECODE": "1",
-        "LEGION_HOME": str(home),
-        "LEGION_SETTINGS_DIRS": str(home / "settings"),
-        "NO_COLOR": "1",
-    })
+    env.update(
+        {
+            "UV_PYTHON_DOWNLOADS": "never",
+            "PYTHONDONTWRITEBYTECODE": "1",
+            "LEGION_HOME": str(home),
+            "LEGION_SETTINGS_DIRS": str(home / "settings"),
+            "NO_COLOR": "1",
+        }
+    )
     return env
 
 
 def run(command: Sequence[str], cwd: Path, env: dict[str, str]) -> str:
     """Run a step; on failure, fail the test with the command and everything it printed."""
     done = subprocess.run(
-        list(command), cwd=cwd, env=env, capture_output=True, text=True, timeout=TIMEOUT,
+        list(command),
+        cwd=cwd,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=TIMEOUT,
         check=False,
     )
     assert done.returncode == 0, (
@@ -106,9 +114,23 @@ def first_party_dirs() -> list[Path]:
 
 def constraints(uv: list[str], out: Path, env: dict[str, str]) -> Path:
     """uv.lock's third-party pins, so the venv gets the versions the workspace is tested with."""
-    run([*uv, "export", "--all-packages", "--all-groups", "--frozen", "--no-hashes",
-         "--no-emit-workspace", "--no-header", "--no-annotate", "--output-file", str(out)],
-        ROOT, env)
+    run(
+        [
+            *uv,
+            "export",
+            "--all-packages",
+            "--all-groups",
+            "--frozen",
+            "--no-hashes",
+            "--no-emit-workspace",
+            "--no-header",
+            "--no-annotate",
+            "--output-file",
+            str(out),
+        ],
+        ROOT,
+        env,
+    )
     return out
 
 
@@ -130,12 +152,23 @@ def test_create_install_list_and_test_a_new_extension(tmp_path: Path) -> None:
 
     run([*uv, "venv", "--no-project", "--python", sys.executable, str(venv)], tmp_path, env)
     local = [arg for path in first_party_dirs() for arg in ("-e", str(path))]
-    install = [*uv, "pip", "install", "--python", str(python), "--no-sources",
-               "--constraints", str(pins)]
+    install = [
+        *uv,
+        "pip",
+        "install",
+        "--python",
+        str(python),
+        "--no-sources",
+        "--constraints",
+        str(pins),
+    ]
     run([*install, *local], tmp_path, env)
 
-    created = json.loads(run([str(legion), "lex", "create", "demo", "--path", str(tmp_path),
-                              "--json"], tmp_path, env))
+    created = json.loads(
+        run(
+            [str(legion), "lex", "create", "demo", "--path", str(tmp_path), "--json"], tmp_path, env
+        )
+    )
     project = tmp_path / "lex-demo"
     assert Path(created["root"]) == project
     run([str(legion), "generate", "runner", "billing", "--json"], project / "tests", env)

@@ -72,14 +72,23 @@ def run_tests(project: Path) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "PYTHONPATH": str(project / "src"), "PYTHONDONTWRITEBYTECODE": "1"}
     return subprocess.run(
         [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "tests"],
-        cwd=project, env=env, capture_output=True, text=True, timeout=300, check=False,
+        cwd=project,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
     )
 
 
 def run_ruff(project: Path) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-m", "ruff", "check", "--no-cache", "."],
-        cwd=project, capture_output=True, text=True, timeout=120, check=False,
+        cwd=project,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
     )
 
 
@@ -154,8 +163,11 @@ def test_pyproject_declares_the_extension(
 
 @pytest.mark.parametrize(
     ("version", "expected"),
-    [("0.1.0", "legion-core>=0.1,<0.2"), ("0.12.3", "legion-core>=0.12,<0.13"),
-     ("1.4.0", "legion-core>=1.4,<2")],
+    [
+        ("0.1.0", "legion-core>=0.1,<0.2"),
+        ("0.12.3", "legion-core>=0.12,<0.13"),
+        ("1.4.0", "legion-core>=1.4,<2"),
+    ],
 )
 def test_the_core_requirement_follows_the_installed_legion_core(
     monkeypatch: pytest.MonkeyPatch, version: str, expected: str
@@ -167,7 +179,7 @@ def test_the_core_requirement_follows_the_installed_legion_core(
 def test_inside_a_uv_workspace_legion_core_comes_from_the_workspace(work: Path) -> None:
     (work / "pyproject.toml").write_text(
         '[tool.uv.workspace]\nmembers = ["packages/*", "extensions/*"]\n\n'
-        '[tool.uv.sources]\nlegion-core = { workspace = true }\n'
+        "[tool.uv.sources]\nlegion-core = { workspace = true }\n"
     )
     created = create_extension("demo", path=work / "extensions")
     data = tomllib.loads((created.root / "pyproject.toml").read_text())
@@ -206,9 +218,7 @@ def test_generated_tests_pass_and_lint_clean(
 
 
 @pytest.mark.parametrize("template", TEMPLATES)
-def test_runners_and_actors_added_by_the_generators_pass_too(
-    work: Path, template: str
-) -> None:
+def test_runners_and_actors_added_by_the_generators_pass_too(work: Path, template: str) -> None:
     root = create_extension("demo", template=template, path=work).root
     runner = generate_runner("billing", extension_dir=root)
     assert relative(runner) == {
@@ -278,9 +288,7 @@ def test_a_generator_starting_in_a_subdirectory_finds_the_extension(
         ("a" * 25, "longer than 24", "letters"),
     ],
 )
-def test_bad_names_are_refused_with_a_hint(
-    work: Path, name: str, problem: str, hint: str
-) -> None:
+def test_bad_names_are_refused_with_a_hint(work: Path, name: str, problem: str, hint: str) -> None:
     with pytest.raises(UsageError, match=problem) as caught:
         create_extension(name, path=work)
     assert hint in (caught.value.hint or "")
@@ -360,7 +368,8 @@ REFUSALS: dict[str, tuple[Refusal, str]] = {
         "unknown actor kind 'hourly'",
     ),
     "existing actor runner": (
-        lambda root: generate_actor("demo", extension_dir=root), "already exists"
+        lambda root: generate_actor("demo", extension_dir=root),
+        "already exists",
     ),
 }
 

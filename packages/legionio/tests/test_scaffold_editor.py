@@ -136,18 +136,33 @@ def test_ruff_agrees_with_the_import_order(tmp_path: Path) -> None:
     names = ["v10", "v2", "a_b", "ab", "a1", "a", "Klass", "CONST", "zeta", "x9y", "x10y"]
     long_names = [f"runner_with_a_long_name_{i}" for i in range(12, 0, -1)]
     module = tmp_path / "sample.py"
-    text = "\n".join([
-        from_import("somewhere.near", names),
-        from_import("somewhere.wide", long_names),
-        "",
-        f"__all__ = {sorted(names + long_names)!r}",
-        "",
-    ])
+    text = "\n".join(
+        [
+            from_import("somewhere.near", names),
+            from_import("somewhere.wide", long_names),
+            "",
+            f"__all__ = {sorted(names + long_names)!r}",
+            "",
+        ]
+    )
     module.write_text(text)
     result = subprocess.run(
-        [sys.executable, "-m", "ruff", "check", "--no-cache", "--isolated",
-         "--line-length", "100", "--select", "I", str(module)],
-        capture_output=True, text=True, check=False,
+        [
+            sys.executable,
+            "-m",
+            "ruff",
+            "check",
+            "--no-cache",
+            "--isolated",
+            "--line-length",
+            "100",
+            "--select",
+            "I",
+            str(module),
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
     )
     assert result.returncode == 0, result.stdout
 

@@ -23,7 +23,10 @@ def test_start_serves_health_until_stopped(legion_home: Path) -> None:
     port = free_port()
     proc = subprocess.Popen(
         [*LEGIONIO, "start", "--lite", "--http-port", str(port)],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=dict(os.environ),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=dict(os.environ),
     )
     try:
         body = None
@@ -44,8 +47,12 @@ def test_start_serves_health_until_stopped(legion_home: Path) -> None:
 
 
 def test_start_refuses_non_loopback_without_auth() -> None:
-    out = subprocess.run([*LEGIONIO, "start", "--host", "0.0.0.0", "--http-port", str(free_port())],
-                         capture_output=True, text=True, timeout=60)
+    out = subprocess.run(
+        [*LEGIONIO, "start", "--host", "0.0.0.0", "--http-port", str(free_port())],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert out.returncode == 2
     assert "not a loopback address" in out.stderr and "Traceback" not in out.stderr
 
@@ -55,7 +62,11 @@ def test_start_on_a_busy_port_says_so() -> None:
         busy.bind(("127.0.0.1", 0))
         busy.listen()
         port = busy.getsockname()[1]
-        out = subprocess.run([*LEGIONIO, "start", "--http-port", str(port)],
-                             capture_output=True, text=True, timeout=60)
+        out = subprocess.run(
+            [*LEGIONIO, "start", "--http-port", str(port)],
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
     assert out.returncode == 2
     assert f"cannot listen on 127.0.0.1:{port}" in out.stderr and "--http-port" in out.stderr
