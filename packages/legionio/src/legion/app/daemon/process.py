@@ -110,7 +110,13 @@ def serve(settings: Settings, catalog: Any) -> None:
     if recovered:
         logger.info("picked up {} unfinished task(s) from the store", recovered)
     server = uvicorn.Server(
-        uvicorn.Config(app, log_level="warning", access_log=False, lifespan="off")
+        uvicorn.Config(
+            app,
+            log_level="warning",
+            access_log=False,
+            lifespan="off",
+            timeout_graceful_shutdown=5,  # open SSE streams must not hold a stop forever
+        )
     )
     try:
         if not stop_requested.is_set():
