@@ -7,8 +7,11 @@ import socket
 import subprocess
 import sys
 import time
+import urllib.error
 import urllib.request
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 LEGIONIO = [sys.executable, "-c", "from legion.app.cli.main import legionio; legionio()"]
 
@@ -46,15 +49,18 @@ def test_start_serves_health_until_stopped(legion_home: Path) -> None:
     assert re.search(r"extensions: [a-z, ]*\bping\b", err)
 
 
-def test_start_refuses_non_loopback_without_auth() -> None:
-    out = subprocess.run(
-        [*LEGIONIO, "start", "--host", "0.0.0.0", "--http-port", str(free_port())],
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
-    assert out.returncode == 2
-    assert "not a loopback address" in out.stderr and "Traceback" not in out.stderr
+def test_start_off_loopback_requires_credentials(node_process: Callable[..., Any]) -> None:
+    base, proc = node_process("--host", "0.0.0.0")  # health stays open to probes
+    try:
+        urllib.request.urlopen(f"{base}/api/v1/tasks", timeout=5)
+        raise AssertionError("an off-loopback API answered without credentials")
+    except urllib.error.HTTPError as exc:
+        assert exc.code == 401
+        assert json.load(exc)["error"]["code"] == "unauthorized"
+    proc.terminate()
+    _, err = proc.communicate(timeout=30)
+    assert "API auth: required on 0.0.0.0 (a non-loopback address)" in err
+    assert "Traceback" not in err
 
 
 def test_start_on_a_busy_port_says_so() -> None:

@@ -17,6 +17,7 @@ from legion.app.api.routes import (
     chains,
     events,
     extensions,
+    metrics,
     relationships,
     schedules,
     system,
@@ -50,6 +51,7 @@ def create_app(
         from legion.app.api.control import rpc
 
         handlers.append(rpc)
+        handlers.extend(metrics.HANDLERS)
     return Litestar(
         route_handlers=handlers,
         dependencies=DEPENDENCIES,

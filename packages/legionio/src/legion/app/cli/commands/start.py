@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import ipaddress
 import sys
 from typing import TYPE_CHECKING, Any
 
@@ -14,15 +13,6 @@ from legion.core.errors import UsageError
 
 if TYPE_CHECKING:
     from rich.console import Console
-
-
-def is_loopback(host: str) -> bool:
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
 
 
 @click.command()
@@ -94,14 +84,6 @@ def start(
             f"full mode needs a broker: transport.url is {settings.transport.url}",
             hint="set transport.url (LEGION_TRANSPORT__URL) to amqp://user:password@host:5672/ "
             "or start with --lite",
-        )
-    from legion.app.security.wiring import security_available
-
-    if not is_loopback(settings.api.host) and not security_available():
-        raise UsageError(
-            f"refusing to serve the API on {settings.api.host}: it is not a loopback address and "
-            "this build's API cannot run the authentication middleware",
-            hint="bind to 127.0.0.1 (the default) and put an authenticating proxy in front",
         )
     if background:
         from legion.app.daemon.process import spawn_background
