@@ -8,7 +8,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, SecretStr
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, SecretStr, model_validator
 
 
 class Section(BaseModel):
@@ -24,12 +24,21 @@ class LogSettings(Section):
 
 
 class ApiAuthSettings(Section):
-    """Who may call the REST API: API keys (`X-API-Key`) or HS256 bearer tokens."""
+    """Who may call the REST API: API keys (`X-API-Key`) or bearer tokens (HS256 under the
+    cluster secret; RS256/EdDSA under `public_keys`)."""
+
+    class PublicKey(Section):
+        """A token verification key; tokens naming its `kid` are checked against it alone."""
+
+        key: str = Field(min_length=1)  # a PEM file's path, or the PEM text itself
+        kid: str | None = Field(default=None, pattern=r"^[A-Za-z0-9._:-]{1,100}$")
 
     loopback_open: bool = True  # bound to a loopback address: no credentials needed
     clock_skew_seconds: int = Field(default=30, ge=0, le=300)  # tolerated on exp/iat of tokens
     max_token_ttl: int = Field(default=30 * 86400, ge=1)  # `legion auth token --ttl` refuses more
     issuer: str = Field(default="legion", min_length=1)  # `iss` of minted tokens, checked
+    # RSA (RS256) or Ed25519 (EdDSA) public keys: PEM paths or text, or {key = ..., kid = ...}
+    public_keys: list[str | PublicKey] = []
 
 
 class ApiRateLimitSettings(Section):
@@ -87,7 +96,20 @@ class CryptSettings(Section):
 
 
 class LlmSettings(Section):
-    enabled: bool = False
+    """An OpenAI-compatible chat-completions endpoint (e.g. `legion-llm serve`): the LLM tier of
+    `legion do` and the `llm` component of extensions."""
+
+    enabled: bool = False  # true by itself when `url` is set (set false to keep the url unused)
+    url: str | None = None  # base URL: http://host:port, .../v1 or the full /chat/completions
+    model: str | None = Field(default=None, min_length=1)  # the model name the endpoint serves
+    api_key: SecretStr | None = None  # sent as a bearer token; may be an env:// or vault:// ref
+    timeout: float = Field(default=20.0, gt=0)  # seconds for one request
+
+    @model_validator(mode="after")
+    def _enabled_by_url(self) -> LlmSettings:
+        if self.url and "enabled" not in self.model_fields_set:
+            self.enabled = True
+        return self
 
 
 class DataSettings(Section):
@@ -131,13 +153,16 @@ class McpAuthSettings(Section):
 
 
 class McpSettings(Section):
-    """The MCP server (`legion mcp`): where HTTP binds and how long a tool call waits."""
+    """The MCP server (`legion mcp`, or the daemon's with `mcp.serve`): where HTTP binds and how
+    long a tool call waits."""
 
     host: str = "127.0.0.1"
     port: int = Field(default=9393, ge=1, le=65535)
     auth: McpAuthSettings = McpAuthSettings()
     wait_seconds: float = Field(default=30.0, gt=0)  # then a tool returns the task id
     progress_interval: float = Field(default=1.0, gt=0)  # seconds between progress notes
+    serve: bool = False  # `legionio start` also serves MCP over HTTP on host:port (`--mcp`)
+    allowed_origins: list[str] = []  # browser origins accepted besides localhost
 
 
 class TelemetrySettings(Section):

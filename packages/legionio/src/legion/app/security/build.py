@@ -8,6 +8,7 @@ from litestar.middleware import DefineMiddleware
 from sqlalchemy import Engine
 
 from legion.app.security.api_keys import ApiKeyVerifier
+from legion.app.security.asymmetric_keys import load_public_keys
 from legion.app.security.audit import AuditLog
 from legion.app.security.authenticate import Authenticator
 from legion.app.security.jwt_tokens import TokenVerifier
@@ -20,12 +21,15 @@ from legion.core.settings import Settings
 
 
 def token_verifier(settings: Settings) -> TokenVerifier:
+    """HS256 under the cluster secret's derived keys, plus `api.auth.public_keys` (RS256/EdDSA);
+    an unreadable or unusable public key is a ConfigError here, at start-up."""
     auth = settings.api.auth
     return TokenVerifier(
         token_keys(settings),
         issuer=auth.issuer,
         skew=auth.clock_skew_seconds,
         max_ttl=auth.max_token_ttl,
+        public_keys=load_public_keys(auth.public_keys),
     )
 
 

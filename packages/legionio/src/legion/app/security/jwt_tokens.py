@@ -1,7 +1,11 @@
-"""HS256 bearer tokens: minted by `legion auth token`, verified on every API call.
+"""Bearer tokens: minted by `legion auth token`, verified on every API call.
 
-Only HS256 is accepted (a token naming `none` or any other algorithm is refused before any
-key is tried); `exp`, `iat`, `jti`, `sub` and `iss` are required; clock skew is bounded.
+HS256 under keys derived from the cluster secret, RS256 and EdDSA under the public keys of
+`api.auth.public_keys`. Each key verifies only the algorithm its type fixes (see
+`asymmetric_keys`): the header's `alg` only narrows which keys are tried, so a token naming
+`none`, an algorithm no configured key has, or another key type's algorithm is refused before
+any signature check, and an HS256 token is never checked against an RSA key. `exp`, `iat`,
+`jti`, `sub` and `iss` are required and clock skew is bounded the same way for every algorithm.
 """
 
 from __future__ import annotations
@@ -13,9 +17,10 @@ from typing import Any
 import jwt
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from legion.app.security.asymmetric_keys import HS256, VerifyKey, signing_algorithm
 from legion.app.security.principals import Principal, user_principal
 
-ALGORITHM = "HS256"
+ALGORITHM = HS256  # what `legion auth token` signs with unless given a private key
 ROLE_NAME = r"^[A-Za-z0-9._-]{1,100}$"
 
 
@@ -41,7 +46,7 @@ class Claims(BaseModel):
 
 
 def mint(
-    key: bytes,
+    key: Any,
     *,
     subject: str,
     roles: list[str],
@@ -49,8 +54,13 @@ def mint(
     issuer: str,
     tenant: str | None = None,
     now: float | None = None,
+    kid: str | None = None,
 ) -> tuple[str, Claims]:
-    """A signed token and its claims (validated the same way a verifier will)."""
+    """A signed token and its claims (validated the same way a verifier will).
+
+    `key` is HMAC key bytes (HS256) or an RSA (RS256) or Ed25519 (EdDSA) private key.
+    """
+    algorithm = signing_algorithm(key)
     issued = int(time.time() if now is None else now)
     claims = Claims(
         sub=subject,
@@ -62,25 +72,41 @@ def mint(
         tenant=tenant,
     )
     payload = claims.model_dump(exclude_none=True)
-    return jwt.encode(payload, key, algorithm=ALGORITHM), claims
+    headers = {"kid": kid} if kid else None
+    return jwt.encode(payload, key, algorithm=algorithm, headers=headers), claims
 
 
 class TokenVerifier:
-    """Checks signature (any of `keys`), algorithm, issuer, lifetime and claim shapes."""
+    """Checks algorithm, signature (any key of that algorithm), issuer, lifetime and claims.
 
-    def __init__(self, keys: tuple[bytes, ...], *, issuer: str, skew: int, max_ttl: int) -> None:
-        if not keys:
+    `keys` are the HS256 keys (from the cluster secret); `public_keys` the RS256/EdDSA ones.
+    """
+
+    def __init__(
+        self,
+        keys: tuple[bytes, ...],
+        *,
+        issuer: str,
+        skew: int,
+        max_ttl: int,
+        public_keys: tuple[VerifyKey, ...] = (),
+    ) -> None:
+        if not keys and not public_keys:
             raise ValueError("a token verifier needs at least one key")
-        self.keys, self.issuer, self.skew, self.max_ttl = keys, issuer, skew, max_ttl
+        self.issuer, self.skew, self.max_ttl = issuer, skew, max_ttl
+        every = (*(VerifyKey(HS256, k) for k in keys), *public_keys)
+        self.by_algorithm: dict[str, tuple[VerifyKey, ...]] = {}
+        for key in every:
+            self.by_algorithm[key.algorithm] = (*self.by_algorithm.get(key.algorithm, ()), key)
+        self.accepted = ", ".join(self.by_algorithm)
 
     def verify(self, token: str, *, now: float | None = None) -> Claims:
         try:
             header = jwt.get_unverified_header(token)
         except jwt.PyJWTError:
             raise TokenError("malformed token") from None
-        if header.get("alg") != ALGORITHM:
-            raise TokenError(f"token algorithm must be {ALGORITHM}")
-        payload = self._decode(token)
+        candidates = self._candidates(header.get("alg"), header.get("kid"))
+        payload = self._decode(token, candidates)
         try:
             claims = Claims.model_validate(payload)
         except ValidationError as exc:
@@ -93,14 +119,25 @@ class TokenVerifier:
             raise TokenError("token lifetime is out of bounds")
         return claims
 
-    def _decode(self, token: str) -> dict[str, Any]:
+    def _candidates(self, alg: Any, kid: Any) -> tuple[VerifyKey, ...]:
+        """The keys whose type fixes the header's algorithm; those named by `kid` if any are."""
+        keys = self.by_algorithm.get(alg, ()) if isinstance(alg, str) else ()
+        if not keys:
+            raise TokenError(f"token algorithm is not accepted (accepted: {self.accepted})")
+        if isinstance(kid, str):
+            named = tuple(k for k in keys if k.kid == kid)
+            if named:
+                return named
+        return keys
+
+    def _decode(self, token: str, keys: tuple[VerifyKey, ...]) -> dict[str, Any]:
         options: Any = {"require": ["exp", "iat", "jti", "sub", "iss"]}
-        for key in self.keys:
+        for key in keys:
             try:
                 decoded: dict[str, Any] = jwt.decode(
                     token,
-                    key,
-                    algorithms=[ALGORITHM],
+                    key.key,
+                    algorithms=[key.algorithm],  # the key's own algorithm, never the header's
                     issuer=self.issuer,
                     leeway=self.skew,
                     options=options,
@@ -110,6 +147,8 @@ class TokenVerifier:
                 continue
             except jwt.ExpiredSignatureError:
                 raise TokenError("token expired") from None
+            except jwt.ImmatureSignatureError:
+                raise TokenError("token issued in the future") from None
             except jwt.MissingRequiredClaimError as exc:
                 raise TokenError(f"token lacks the {exc.claim!r} claim") from None
             except jwt.InvalidIssuerError:
