@@ -191,7 +191,7 @@ class LegionCluster:
         started = time.perf_counter()
         for _ in range(n):
             submit(NOOP)
-        self.runtime.tasks.flush()
+        self.runtime.engine.flush()
         enqueue = time.perf_counter() - started
         complete = self._poll(lambda: self.completed_since(NOOP, since) >= n, BULK_POLL)
         seconds = time.perf_counter() - started
@@ -210,7 +210,7 @@ class LegionCluster:
         for _ in range(repeats):
             started = time.perf_counter()
             root = self.runtime.engine.submit(FIRST, {"n": 0})
-            self.runtime.tasks.flush()
+            self.runtime.engine.flush()
             last_done = lambda m=root.id: self._scalar(sql, m=m, f=LAST) >= 1  # noqa: E731
             if not self._poll(last_done, CHAIN_POLL, 120):
                 return {"incomplete": True, "chains_done": len(times)}
@@ -233,7 +233,7 @@ class LegionCluster:
                     for _ in range(min(1000, n - sent)):
                         submit(NOOP)
                     sent += min(1000, n - sent)
-                self.runtime.tasks.flush()
+                self.runtime.engine.flush()
                 time.sleep(0.25)
                 done = self.completed_since(NOOP, since)
                 if done >= warm_at and "warm" not in sampler.marks:

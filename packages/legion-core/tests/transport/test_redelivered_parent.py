@@ -91,7 +91,7 @@ def test_a_redelivered_completed_task_publishes_its_follow_ups_once(
         client.reload_relationships()
         client.start(recover=False)
         parent = client.engine.submit("relay.fn.first", {"n": 1})
-        client.tasks.flush()
+        client.engine.flush()
         requeue_as_redelivered(shared_amqp_url, queue)
         # What the dead worker had written: the task completed, its follow-up never published.
         done = Task(
@@ -103,7 +103,7 @@ def test_a_redelivered_completed_task_publishes_its_follow_ups_once(
             version=parent.version + 5,
         )
         client.tasks.record(done, "completed on a worker that then died")
-        client.tasks.flush()
+        client.engine.flush()
         worker = open_runtime(shared_amqp_url, prefix, secret, tmp_path, consume=True)
         worker.start(recover=False)
         follow_up = child_id(parent.id, rel.id, 0, 0)

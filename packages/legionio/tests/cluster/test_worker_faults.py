@@ -44,7 +44,7 @@ def test_kill_9_of_a_worker_loses_no_task_and_repeats_only_what_was_in_flight(
         keys = [uuid.uuid4().hex for _ in range(TASKS)]
         for key in keys:
             client.engine.submit("faulty.work.run", {"key": key, "ms": 5}, idempotency_key=key)
-        client.tasks.flush()
+        client.engine.flush()
     finally:
         client.stop()
     cluster.wait_for(

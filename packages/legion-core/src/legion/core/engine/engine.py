@@ -78,6 +78,13 @@ class Engine:
         self.store.stop()
         self._started = False
 
+    def flush(self, timeout: float | None = None) -> bool:
+        """Make what was submitted so far durable: its rows written and, in full mode, its
+        messages with the broker (or in the spool). `submit` returns before either happens."""
+        published = self.plane.wait_published(timeout)
+        self.store.flush()
+        return published
+
     @property
     def started(self) -> bool:
         """Whether workers and the writer run in this process."""

@@ -31,6 +31,7 @@ class Plane(Protocol):
     def submit(self, task: Task) -> None: ...
     def schedule(self, task: Task, run_at: float) -> None: ...
     def stop(self, timeout: float = 30.0) -> None: ...
+    def wait_published(self, timeout: float | None = None) -> bool: ...
     @property
     def threads(self) -> tuple[threading.Thread, ...]: ...
     @property
@@ -86,6 +87,10 @@ class LocalPlane:
         for t in self._threads:
             t.join(max(0.0, deadline - time.monotonic()))
         self._threads.clear()
+
+    def wait_published(self, timeout: float | None = None) -> bool:
+        """Nothing leaves the process: a submitted task is queued when `submit` returns."""
+        return True
 
     @property
     def threads(self) -> tuple[threading.Thread, ...]:

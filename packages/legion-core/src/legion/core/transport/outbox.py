@@ -1,7 +1,8 @@
-"""The plane's outbox: while the broker cannot take a message it goes to this process's spool,
-and everything after it too (so order holds); a background drain replays them once the broker
-is back. Each process takes the first free spool of `transport`, `transport.1`, ... so a worker
-started after one died finds and drains what the dead one left."""
+"""The plane's outbox: messages go to the broker in batches (`BatchPublisher`); while the
+broker cannot take them they go to this process's spool, and everything after them too (so
+order holds); a background drain replays them once the broker is back. Each process takes
+the first free spool of `transport`, `transport.1`, ... so a worker started after one died
+finds and drains what the dead one left."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ import dramatiq
 
 from legion.core.logging import logger
 from legion.core.spool import BackgroundDrain, Spool, SpoolBusy, SpoolMessage, SpoolRecord
+from legion.core.transport.batch_publisher import BatchPublisher, Outgoing
 
 MAX_SPOOLS = 256
 ETA_HEADER = "eta_ms"
@@ -28,26 +30,33 @@ def open_free_spool(open_spool: Callable[[str], Spool]) -> Spool:
 
 
 class Outbox:
-    """Publishes through `enqueue`, spooling what it cannot deliver."""
+    """Publishes through `publisher` (or `enqueue`, one message at a time, without one),
+    spooling what the broker cannot take; the spool is replayed through `enqueue`."""
 
     def __init__(
         self,
         enqueue: Callable[[dramatiq.Message[Any], int | None], object],
         spool: Spool,
         connection_errors: tuple[type[BaseException], ...],
+        publisher: Callable[[Outbox], BatchPublisher] | None = None,
     ) -> None:
         self._enqueue = enqueue
         self.spool = spool
         self._errors = connection_errors
         self._drain: BackgroundDrain | None = None
         self._offline_since: float | None = None
+        self._publisher = publisher(self) if publisher is not None else None
 
     def start(self) -> None:
+        if self._publisher is not None:
+            self._publisher.start()
         self._drain = self.spool.drain_in_background(
             self._replay, lambda: True, backoff=0.5, max_backoff=5.0, poll_interval=0.5
         )
 
     def stop(self) -> None:
+        if self._publisher is not None:
+            self._publisher.stop()
         if self._drain is not None:
             self._drain.stop(timeout=10)
             self._drain = None
@@ -55,17 +64,41 @@ class Outbox:
 
     def publish(self, message: dramatiq.Message[Any], delay_ms: int | None) -> None:
         """Send now when nothing waits in the spool; otherwise (or when the broker is away)
-        append to the spool, which raises `SpoolFull` rather than drop anything."""
+        append to the spool, which raises `SpoolFull` rather than drop anything. With a batch
+        publisher the sending happens on its thread: `wait_published` waits for it."""
         if self.spool.pending == 0:
+            if self._publisher is not None:
+                self._publisher.publish(message, delay_ms)
+                return
             try:
                 self._enqueue(message, delay_ms)
                 if self._offline_since is not None:
                     self._offline_since = None
                 return
             except self._errors as exc:
-                if self._offline_since is None:
-                    self._offline_since = time.monotonic()
-                    logger.warning("broker unreachable ({}); spooling publishes", exc)
+                self._went_offline(exc)
+        self._append(message, delay_ms)
+
+    def wait_published(self, timeout: float | None = None) -> bool:
+        """Block until every message published so far is with the broker or in the spool."""
+        return self._publisher.wait(timeout=timeout) if self._publisher is not None else True
+
+    def diverting(self) -> bool:
+        """Whether older messages wait in the spool (newer ones must queue behind them)."""
+        return self.spool.pending > 0
+
+    def spool_failed(self, batch: list[Outgoing], exc: BaseException) -> None:
+        """The publisher could not send `batch`: keep it, in order, for the drain."""
+        self._went_offline(exc)
+        for item in batch:
+            self._append(item.message, item.delay_ms)
+
+    def _went_offline(self, exc: BaseException) -> None:
+        if self._offline_since is None:
+            self._offline_since = time.monotonic()
+            logger.warning("broker unreachable ({}); spooling publishes", exc)
+
+    def _append(self, message: dramatiq.Message[Any], delay_ms: int | None) -> None:
         headers: dict[str, Any] = {}
         if delay_ms:
             headers[ETA_HEADER] = int(time.time() * 1000) + delay_ms

@@ -1,6 +1,7 @@
 """The full-mode work plane: dramatiq on RabbitMQ behind the lite plane's methods.
 
-Every task is a persistent message on its runner's queue, published with confirms and
+Every task is a persistent message on its runner's queue, published in batches that each commit
+as one AMQP transaction (a worker waits for its follow-ups' batch before acking) and
 acknowledged only after the task ran and its outcome is in the store (at-least-once: a worker
 killed at any point leaves its message to be delivered again). Delays use dramatiq's delay queues.
 Before running a delivered task the worker claims it in the store, so a duplicate delivery
@@ -37,6 +38,7 @@ from legion.core.settings.model import TransportSettings
 from legion.core.spool import Spool
 from legion.core.store.claims import TaskClaims
 from legion.core.transport import task_messages
+from legion.core.transport.batch_publisher import BatchPublisher
 from legion.core.transport.outbox import Outbox, open_free_spool
 from legion.core.transport.queues import queue_for
 from legion.core.transport.replies import ReplyListener, outcome_body
@@ -136,6 +138,7 @@ class RabbitPlane:
                 lambda message, delay: self.broker.enqueue(message, delay=delay),
                 open_free_spool(self._open_spool),
                 (dramatiq.errors.BrokerConnectionError,),
+                publisher=self._batch_publisher,
             )
             self._outbox.start()
         if self._worker is not None or not self._consume:
@@ -192,6 +195,19 @@ class RabbitPlane:
         return self._local.delayed_count
 
     # -- publishing ---------------------------------------------------------------------------
+    def _batch_publisher(self, outbox: Outbox) -> BatchPublisher:
+        return BatchPublisher(
+            connection_url(self._settings),
+            declare=lambda queue: self.broker.declare_queue(queue, ensure=True),
+            on_failed=outbox.spool_failed,
+            divert=outbox.diverting,
+            transactional=self._settings.confirm,
+        )
+
+    def wait_published(self, timeout: float | None = None) -> bool:
+        """Block until what this process published is with the broker (or in its spool)."""
+        return self._outbox.wait_published(timeout) if self._outbox is not None else True
+
     def _publish(self, task: Task, delay_ms: int | None) -> None:
         queue = queue_for(task.function, self._settings.queue_prefix)
         message_id = str(uuid.uuid4())
@@ -271,7 +287,9 @@ class RabbitPlane:
             logger.warning("could not reply for task {}: {}", task.id, exc)
 
     def _flush_before_ack(self, message: Any) -> None:
-        """The ack follows this: what the task changed must be written first."""
+        """The ack follows this: what the task changed must be written, and the follow-ups it
+        published must be with the broker (or spooled), first."""
+        self.wait_published()
         try:
             self._flush()
         except Exception as exc:  # the writer keeps it; a later copy finds the task ended
@@ -287,3 +305,4 @@ class RabbitPlane:
         )
         again.options.pop("eta", None)
         self._send(again, delay)
+        self.wait_published()  # the copy must exist before this delivery is acked
