@@ -7,9 +7,11 @@ it behaves the same in-process and over the daemon; annotations say what each on
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Awaitable, Callable
 from typing import Annotated, Any
 
+import anyio.to_thread
 from fastmcp import Context
 from fastmcp.exceptions import ToolError
 from fastmcp.tools.base import Tool
@@ -345,9 +347,12 @@ class ManagementTools:
                 bool, Field(description="Run the match when it is clear (else only list).")
             ] = True,
         ) -> JsonObject:
-            """Find the function meant by free text (exact or lexical match) and run it when
-            the match is clear; otherwise list the best candidates with scores."""
-            intent = resolve(text, self.backend.registry())
+            """Find the function meant by free text (an exact or clear lexical match, else the
+            configured LLM's pick among the best matches) and run it; when nothing is clear,
+            list the best candidates with scores."""
+            intent = await anyio.to_thread.run_sync(
+                functools.partial(resolve, text, self.backend.registry(), llm=self.options.llm)
+            )
             out: JsonObject = intent.model_dump()
             out["run"] = None
             if intent.chosen and execute:

@@ -1,5 +1,6 @@
 """Running the node: the engine, its actors, and one HTTP server on two sockets — TCP for the
-REST API, a 0600 unix socket for the CLI's control route."""
+REST API, a 0600 unix socket for the CLI's control route — plus, with `mcp.serve`, the MCP
+endpoint on its own TCP port (`legion.app.daemon.mcp_listener`)."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ import sys
 import threading
 import time
 from pathlib import Path
+from types import FrameType
 from typing import Any
 
 from legion.app._version import __version__
@@ -74,6 +76,13 @@ def serve(settings: Settings, catalog: Any) -> None:
     stop_requested = threading.Event()
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, lambda *_: stop_requested.set())
+    mcp_sock = None
+    if settings.mcp.serve:
+        from legion.app.daemon.mcp_listener import auth_policy
+        from legion.app.daemon.mcp_listener import bind as bind_mcp
+
+        auth_policy(settings)  # off loopback without a token: refuse before anything starts
+        mcp_sock = bind_mcp(settings)
     tcp = bind_tcp(settings.api.host, settings.api.port)
     runtime = Runtime.open(settings, catalog)
     recovered = runtime.start(recover=True)
@@ -81,21 +90,29 @@ def serve(settings: Settings, catalog: Any) -> None:
     actors.start()
     unix = bind_unix(files.socket)
     token = secrets.token_urlsafe(32)
-    files.write(
-        {
-            "pid": os.getpid(),
-            "version": __version__,
-            "socket": str(files.socket),
-            "http": f"http://{settings.api.host}:{settings.api.port}",
-            "mode": settings.mode,
-            "started_at": time.time(),
-            "home": str(settings.home),
-        },
-        token,
-    )
+    meta: dict[str, Any] = {
+        "pid": os.getpid(),
+        "version": __version__,
+        "socket": str(files.socket),
+        "http": f"http://{settings.api.host}:{settings.api.port}",
+        "mode": settings.mode,
+        "started_at": time.time(),
+        "home": str(settings.home),
+    }
+    if mcp_sock is not None:
+        from legion.app.daemon.mcp_listener import url_of
+        from legion.mcp.transports import PATH
+
+        meta["mcp"] = url_of(settings.mcp.host, mcp_sock.getsockname()[1], PATH)
+    files.write(meta, token)
     operations = Operations(runtime, engine_running=True, actors=actors)
+    mcp = None
     try:
         app = secured_app(settings, runtime, operations=operations, control_token=token)
+        if mcp_sock is not None:
+            from legion.app.daemon.mcp_listener import open_listener
+
+            mcp = open_listener(settings, runtime, operations, mcp_sock)
     except BaseException:  # a refused or misconfigured security layer: leave nothing behind
         actors.stop()
         runtime.stop()
@@ -107,9 +124,22 @@ def serve(settings: Settings, catalog: Any) -> None:
             logger.warning("extension {} {}: {}", record.name, record.status, record.reason)
     logger.info(banner(settings, loaded, len(runtime.catalog.registry)))
     logger.info(auth_notice(settings))
+    if mcp is not None:
+        logger.info("MCP (streamable HTTP) on {}", mcp.url)
+        for notice in mcp.notices:
+            logger.info(notice)
     if recovered:
         logger.info("picked up {} unfinished task(s) from the store", recovered)
-    server = uvicorn.Server(
+
+    class NodeServer(uvicorn.Server):
+        """The API server; the signal that stops it stops the MCP server at the same time."""
+
+        def handle_exit(self, sig: int, frame: FrameType | None) -> None:
+            super().handle_exit(sig, frame)
+            if mcp is not None:
+                mcp.request_stop()
+
+    server = NodeServer(
         uvicorn.Config(
             app,
             log_level="warning",
@@ -120,9 +150,13 @@ def serve(settings: Settings, catalog: Any) -> None:
     )
     try:
         if not stop_requested.is_set():
+            if mcp is not None:
+                mcp.start()
             server.run(sockets=[tcp, unix])
     finally:
         logger.info("stopping: finishing running tasks and writing the store")
+        if mcp is not None:
+            mcp.stop()  # before the runtime: no tool call may reach a stopped engine
         actors.stop()
         runtime.stop()
         files.cleanup()

@@ -1,8 +1,9 @@
 """`legion do "free text"`: find the function the words mean and run it when the match is clear.
 
-Tier 0 (legion-mcp's intent index: exact address or BM25 over names and docstrings) decides;
-when no candidate is clear the best ones are listed and nothing runs (exit 0). The LLM tier
-(through legion-llm) is not wired yet.
+Tier 0 (legion-mcp's intent index: exact address or BM25 over names and docstrings) decides
+when it can; otherwise, with an LLM configured (`llm.url`, e.g. a `legion-llm serve` gateway),
+tier 1 lets the model pick among the best lexical candidates. When neither is sure the best
+candidates are listed and nothing runs (exit 0).
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from legion.app.cli.output import emit, table
 if TYPE_CHECKING:
     from rich.console import Console
 
-LLM_NOTE = "legion-llm is enabled, but the LLM tier of `do` is not wired yet: tier 0 only"
+LLM_NOTE = "llm.enabled is set but llm.url is not: the LLM tier of `do` is off (tier 0 only)"
 
 
 @click.command()
@@ -35,20 +36,22 @@ def do(words: tuple[str, ...], yes: bool, timeout: float) -> None:
     """Say what you want, e.g. `legion do "run a ping"` or `legion do ping message=hi`."""
     from legion.core.errors import UsageError
     from legion.mcp.intent import resolve
+    from legion.mcp.intent_llm import LlmEndpoint
 
     text = " ".join(words).strip()
     if not text:
         raise UsageError('say what to do, e.g. legion do "run a ping"')
     s = state()
+    llm_settings = s.settings().llm
     registry = s.catalog().registry
-    intent = resolve(text, registry)
+    intent = resolve(text, registry, llm=LlmEndpoint.from_settings(llm_settings))
     chosen = intent.chosen
     guessed = False
     if chosen is None and yes and intent.candidates and not intent.candidates[0].missing:
         chosen, guessed = intent.candidates[0].address, True
     data: dict[str, Any] = intent.model_dump()
     data.update(chosen=chosen, guessed=guessed, run=None)
-    if s.settings().llm.enabled:
+    if llm_settings.enabled and not llm_settings.url:
         data["note"] = LLM_NOTE
     if chosen is not None:
         args = registry.get(chosen).validate(intent.args)
@@ -73,7 +76,10 @@ def do(words: tuple[str, ...], yes: bool, timeout: float) -> None:
                 out.print(table(["candidate", "score", "needs", "description"], rows))
                 out.print(f"[dim]run one: legion task run {intent.candidates[0].address} ...[/]")
             return
-        why = "best guess (--yes)" if guessed else f"tier 0: {intent.reason}"
+        if guessed:
+            why = f"best guess (--yes); {intent.reason}"
+        else:
+            why = f"tier {intent.tier}: {intent.reason}"
         run = data["run"]
         out.print(f"→ {chosen} ({why}): task {run['task_id']} {run['status']}")
         if run["result"] is not None:

@@ -66,12 +66,9 @@ class CatalogOnlyBackend:
 
 
 def server_options(settings: Settings) -> ServerOptions:
-    from legion.mcp.options import ServerOptions
+    from legion.app.daemon.mcp_listener import server_options as from_settings
 
-    return ServerOptions(
-        wait_seconds=settings.mcp.wait_seconds,
-        progress_interval=settings.mcp.progress_interval,
-    )
+    return from_settings(settings)
 
 
 def open_backend() -> ClientBackend:
@@ -81,13 +78,12 @@ def open_backend() -> ClientBackend:
 
 def open_guard(settings: Settings) -> tuple[Any, str]:
     """The RBAC guard every tool call passes (and its audit log), with a line describing it."""
+    from legion.app.daemon.mcp_listener import guard_notice
     from legion.app.security.mcp_guard import build_mcp_guard
     from legion.app.security.store_access import open_store
 
     guard = build_mcp_guard(settings, open_store(settings))
-    local = ", ".join(guard.guard.roles_for(guard.principal("local:stdio")))
-    mode = "enforcing" if settings.rbac.enforce else "audit mode (refusals logged, not enforced)"
-    return guard, f"RBAC guard {mode}; the local user is user:local ({local}); tool calls audited"
+    return guard, guard_notice(settings, guard)
 
 
 def say(message: str) -> None:
@@ -122,7 +118,10 @@ def mcp(ctx: click.Context) -> None:
 @click.option("--host", default=None, help="Bind address (default: mcp.host, 127.0.0.1).")
 @click.option("--port", type=click.IntRange(1, 65535), default=None, help="Default: mcp.port.")
 @click.option(
-    "--allow-origin", "origins", multiple=True, help="A browser origin to accept (repeatable)."
+    "--allow-origin",
+    "origins",
+    multiple=True,
+    help="A browser origin to accept (repeatable; adds to mcp.allowed_origins).",
 )
 @common_options
 def http(host: str | None, port: int | None, origins: tuple[str, ...]) -> None:
@@ -143,7 +142,8 @@ def http(host: str | None, port: int | None, origins: tuple[str, ...]) -> None:
     sock = bind(host, port)
     backend = open_backend()
     server = build_server(backend, guard=guard, options=server_options(settings))
-    served = http_app(server, policy, allowed_origins=origins)
+    allowed = [*settings.mcp.allowed_origins, *origins]
+    served = http_app(server, policy, allowed_origins=allowed)
     shown = f"[{host}]" if ":" in host else host
     say(f"legion mcp: http://{shown}:{sock.getsockname()[1]}{served.path}")
     say(f"legion mcp: {served.notice}")

@@ -48,6 +48,18 @@ if TYPE_CHECKING:
     default=None,
     help="Task threads per process (default: engine.workers, 4).",
 )
+@click.option(
+    "--mcp",
+    "serve_mcp",
+    is_flag=True,
+    help="Also serve MCP over streamable HTTP (mcp.host:mcp.port/mcp) on this node's runtime.",
+)
+@click.option(
+    "--mcp-port",
+    type=click.IntRange(1, 65535),
+    default=None,
+    help="Port of the MCP endpoint (default: mcp.port, 9393); implies --mcp.",
+)
 @click.option("--recover", is_flag=True, hidden=True, help="Publish pending stored tasks again.")
 @common_options
 def start(
@@ -58,11 +70,23 @@ def start(
     worker: bool,
     processes: int,
     threads: int | None,
+    serve_mcp: bool,
+    mcp_port: int | None,
     recover: bool,
 ) -> None:
     """Start the engine with its REST API (foreground until Ctrl-C, or -d for a daemon);
-    with --worker, start full-mode worker processes that share the broker's queues."""
+    --mcp also serves MCP to agents; with --worker, start full-mode worker processes that
+    share the broker's queues."""
     s = state()
+    if worker and (serve_mcp or mcp_port):
+        raise UsageError(
+            "--mcp serves from the node that runs the REST API, not from --worker processes",
+            hint="legionio start --mcp (on the API node), or `legion mcp http` anywhere",
+        )
+    if serve_mcp or mcp_port:
+        s.overrides["mcp.serve"] = True
+    if mcp_port:
+        s.overrides["mcp.port"] = mcp_port
     if lite:
         s.overrides["mode"] = "lite"
     if host:
@@ -85,6 +109,10 @@ def start(
             hint="set transport.url (LEGION_TRANSPORT__URL) to amqp://user:password@host:5672/ "
             "or start with --lite",
         )
+    if settings.mcp.serve:
+        from legion.app.daemon.mcp_listener import auth_policy
+
+        auth_policy(settings)  # refuses (exit 2) off loopback without a token, before spawning
     if background:
         from legion.app.daemon.process import spawn_background
 
@@ -94,8 +122,9 @@ def start(
         meta = spawn_background(argv, settings)
 
         def human(out: Console) -> None:
+            mcp = f", MCP on {meta['mcp']}" if meta.get("mcp") else ""
             out.print(
-                f"Legion daemon {meta['pid']} started: {meta['http']} "
+                f"Legion daemon {meta['pid']} started: {meta['http']}{mcp} "
                 f"(log: {meta['log']}); `legionio stop` stops it"
             )
 
@@ -155,7 +184,8 @@ def status() -> None:
 
     def human(out: Console) -> None:
         if meta:
-            out.print(f"daemon [green]running[/] (pid {meta['pid']}, {meta['http']})")
+            mcp = f", MCP {meta['mcp']}" if meta.get("mcp") else ""
+            out.print(f"daemon [green]running[/] (pid {meta['pid']}, {meta['http']}{mcp})")
         else:
             out.print("daemon [yellow]not running[/] (commands run in-process)")
         node = data["node"]
