@@ -69,9 +69,9 @@ class Capability:
         schema.pop("title", None)
         return schema
 
-    @property
+    @cached_property
     def signature(self) -> str:
-        return signature_text(self.target, skip_self=self.is_method)
+        return signature_text(self.target, skip_self=self.is_method)  # resolves type hints: once
 
     def validate(self, args: Mapping[str, Any] | None = None) -> dict[str, Any]:
         return validate_args(self.input_model, args or {}, self.address)

@@ -29,13 +29,18 @@ class MemoryRateLimiter(RateLimiter):
         with self._lock:
             now = round(self._clock() * MICROS)
             self._maybe_sweep(now)
-            _, hits = self._hits.get(key, (window, deque()))
-            while hits and hits[0] <= now - window:
+            entry = self._hits.get(key)
+            if entry is None or entry[0] != window:
+                hits = entry[1] if entry is not None else deque()
+                self._hits[key] = (window, hits)
+            else:
+                hits = entry[1]
+            oldest = now - window
+            while hits and hits[0] <= oldest:
                 hits.popleft()
             allowed = len(hits) < limit
             if allowed:
                 hits.append(now)
-            self._hits[key] = (window, hits)
             count = len(hits)
             newest = hits[-1] if hits else now
             freeing = hits[count - limit] if count >= limit else now

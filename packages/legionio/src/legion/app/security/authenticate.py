@@ -31,7 +31,10 @@ class Authenticator:
         if key is not None and authorization is not None:
             raise AuthError("send one credential: X-API-Key or Authorization, not both")
         if key is not None:
-            principal = await anyio.to_thread.run_sync(self.keys.verify, key.strip())
+            if self.keys.inline:
+                principal = self.keys.verify(key.strip())
+            else:
+                principal = await anyio.to_thread.run_sync(self.keys.verify, key.strip())
             if principal is None:
                 raise AuthError("invalid or revoked API key")
             return principal

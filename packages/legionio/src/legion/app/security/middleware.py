@@ -7,8 +7,8 @@ record (mutating calls and every denial).
 
 from __future__ import annotations
 
+import os
 import re
-import uuid
 from dataclasses import dataclass
 from typing import Any
 
@@ -44,8 +44,24 @@ def came_over_unix_socket(scope: Scope) -> bool:
     return server is None or (isinstance(server, list | tuple) and server[1] is None)
 
 
-def _headers(scope: Scope) -> dict[str, str]:
-    return {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope.get("headers", [])}
+_WANTED = {b"x-api-key": "x-api-key", b"authorization": "authorization"}
+_REQUEST_ID = b"x-request-id"
+_NO_OPT: dict[str, Any] = {}
+
+
+def _headers(scope: Scope) -> tuple[dict[str, str], str]:
+    """The credential headers (the last of each wins) and the client's request id, decoded;
+    the other headers are not looked at."""
+    found: dict[str, str] = {}
+    request_id = ""
+    for raw_name, value in scope.get("headers", ()):
+        name = raw_name.lower()
+        wanted = _WANTED.get(name)
+        if wanted is not None:
+            found[wanted] = value.decode("latin-1")
+        elif name == _REQUEST_ID:
+            request_id = value.decode("latin-1")
+    return found, request_id
 
 
 def _rule_text(decision: Decision) -> str | None:
@@ -77,12 +93,11 @@ class Request:
             receive,
             send,
         )
-        self.headers = _headers(scope)
-        given = self.headers.get("x-request-id", "")
-        self.request_id = given if REQUEST_ID.match(given) else uuid.uuid4().hex
+        self.headers, given = _headers(scope)
+        self.request_id = given if given and REQUEST_ID.match(given) else os.urandom(16).hex()
         self.method = str(scope.get("method", "GET")).upper()
         self.path = str(scope.get("path", "/"))
-        self.extra: list[tuple[bytes, bytes]] = [(b"x-request-id", self.request_id.encode())]
+        self.verdict: Verdict | None = None  # the rate-limit headers come from the latest one
 
     async def run(self) -> None:
         verdict = self._ip_limit()
@@ -90,7 +105,7 @@ class Request:
             await self._too_many(verdict)
             return
         handler = self.scope.get("route_handler")
-        opt: dict[str, Any] = dict(getattr(handler, "opt", None) or {})
+        opt: dict[str, Any] = getattr(handler, "opt", None) or _NO_OPT
         if is_public(opt):
             await self._call()
             return
@@ -100,8 +115,7 @@ class Request:
             await self._deny(401, "unauthorized", str(exc), ANONYMOUS, None, None)
             return
         if verdict is not None and self.layer.limits is not None:
-            verdict = self.layer.limits.hit_principal(principal, verdict)
-            self.extra.extend(verdict.headers())
+            verdict = self.verdict = self.layer.limits.hit_principal(principal, verdict)
             if not verdict.allowed:
                 await self._too_many(verdict, principal)
                 return
@@ -134,10 +148,15 @@ class Request:
             return None
         client = self.scope.get("client")
         ip = str(client[0]) if client else "unknown"
-        verdict = limits.hit_ip(ip)
-        self.extra = [h for h in self.extra if not h[0].startswith(b"x-ratelimit")]
-        self.extra.extend(verdict.headers())
-        return verdict
+        self.verdict = limits.hit_ip(ip)
+        return self.verdict
+
+    def _extra(self) -> list[tuple[bytes, bytes]]:
+        """The headers this layer adds: the request id and the latest rate-limit verdict's."""
+        extra = [(b"x-request-id", self.request_id.encode())]
+        if self.verdict is not None:
+            extra.extend(self.verdict.headers())
+        return extra
 
     async def _too_many(self, verdict: Verdict, principal: Principal | None = None) -> None:
         who = principal.id if principal else "client"
@@ -148,7 +167,7 @@ class Request:
             "rate_limited",
             f"too many requests; retry in {max(1, round(verdict.retry_after))}s",
             {"limit": verdict.limit, "retry_after": verdict.retry_after},
-            headers=self._unique(self.extra),
+            headers=self._extra(),
         )
 
     async def _deny(
@@ -160,7 +179,7 @@ class Request:
         decision: Decision | None,
         details: Any,
     ) -> None:
-        headers = self._unique(self.extra)
+        headers = self._extra()
         await send_failure(self.send, status, code, message, details, headers=headers)
         reason = decision.reason if decision is not None else message
         await self._record(principal, decision, "deny", status, reason)
@@ -189,24 +208,18 @@ class Request:
 
     async def _call(self) -> int:
         status = 500
-        extra = self._unique(self.extra)
+        extra = self._extra()
+        send = self.send
 
         async def wrapped(message: Message) -> None:
             nonlocal status
             if message["type"] == "http.response.start":
                 status = int(message["status"])
-                headers = list(message.get("headers") or [])
+                headers = list(message.get("headers") or ())
                 have = {k.lower() for k, _ in headers}
                 headers.extend((k, v) for k, v in extra if k not in have)
                 message = {**message, "headers": headers}
-            await self.send(message)
+            await send(message)
 
         await self.mw.app(self.scope, self.receive, wrapped)
         return status
-
-    @staticmethod
-    def _unique(headers: list[tuple[bytes, bytes]]) -> list[tuple[bytes, bytes]]:
-        seen: dict[bytes, bytes] = {}
-        for k, v in headers:
-            seen[k] = v  # the last value (the combined verdict) wins
-        return list(seen.items())

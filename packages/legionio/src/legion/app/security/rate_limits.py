@@ -59,7 +59,8 @@ class RateLimits:
 
     def hit_ip(self, ip: str) -> Verdict:
         s = self.settings
-        return _verdict([(s.per_ip, self.limiter.hit(f"api:ip:{ip}", s.per_ip, s.window_seconds))])
+        d = self.limiter.hit(f"api:ip:{ip}", s.per_ip, s.window_seconds)
+        return Verdict(d.allowed, s.per_ip, d.remaining, d.reset_after_seconds, d.retry_after)
 
     def hit_principal(self, principal: Principal, ip_verdict: Verdict) -> Verdict:
         s = self.settings

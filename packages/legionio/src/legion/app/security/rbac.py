@@ -54,12 +54,23 @@ def _as(principal: str, d: Decision, roles: tuple[str, ...], reason: str | None 
     return Decision(principal, d.resource, d.action, d.allowed, reason, d.rule, roles, d.would_deny)
 
 
+DECISIONS_KEPT = 10_000
+DecisionKey = tuple[str, tuple[str, ...], str, str]
+
+
 class RbacGuard:
-    """`decide(principal, resource, action)` over the engine; thread-safe."""
+    """`decide(principal, resource, action)` over the engine; thread-safe.
+
+    Combined decisions are kept per (principal, carried roles, resource, action) and tagged
+    with the engine's generation, which every policy or assignment change bumps: a decision
+    from before a change is never served. Audit-mode refusals are not kept, so the engine
+    logs each one.
+    """
 
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
         self._lock = threading.Lock()
+        self._decisions: dict[DecisionKey, tuple[int, Decision]] = {}
 
     def roles_for(self, principal: Principal) -> tuple[str, ...]:
         """Carried roles plus the policy's assignments; the local user defaults to admin."""
@@ -72,6 +83,19 @@ class RbacGuard:
         return self.engine.role(name) is not None
 
     def decide(self, principal: Principal, resource: str, action: str) -> Decision:
+        key = (principal.id, principal.roles, resource, action)
+        generation = self.engine.generation
+        kept = self._decisions.get(key)
+        if kept is not None and kept[0] == generation:
+            return kept[1]
+        decision = self._decide(principal, resource, action)
+        if not decision.would_deny and generation == self.engine.generation:
+            if len(self._decisions) >= DECISIONS_KEPT:
+                self._decisions = {}
+            self._decisions[key] = (generation, decision)
+        return decision
+
+    def _decide(self, principal: Principal, resource: str, action: str) -> Decision:
         roles = self.roles_for(principal)
         carried = [r for r in roles if r not in self.engine.roles_of(principal.id)]
         decisions = [self.engine.check(principal.id, resource, action)]
