@@ -100,9 +100,10 @@ def test_pagination_meta_walks_every_task_once(node: Node) -> None:
         assert past.json()["data"] == [] and past.json()["meta"]["has_more"] is False
 
 
-def test_cancelling_a_finished_task_is_a_400_and_unknown_is_404(node: Node) -> None:
+def test_cancelling_a_finished_task_is_a_409_and_unknown_is_404(node: Node) -> None:
     with node.client() as c:
         task_id = c.post("/api/v1/extensions/ping/ping/ping?wait=true").json()["data"]["task_id"]
         response = c.delete(f"/api/v1/tasks/{task_id}")
-        assert response.status_code == 400, response.text
+        assert response.status_code == 409, response.text
+        assert response.json()["error"]["code"] == "conflict"
         assert c.delete("/api/v1/tasks/no-such-task").status_code == 404

@@ -61,6 +61,7 @@ def test_every_route_declares_rbac_or_public(node: Node) -> None:
                 assert path.split("/")[-1] in {
                     "health",
                     "ready",
+                    "metrics",
                     "openapi.json",
                     "docs",
                     "swagger",
@@ -90,4 +91,4 @@ def test_create_app_passes_middleware_and_works_without_operations() -> None:
         assert c.get("/api/v1/extensions").status_code == 200
         assert c.get("/api/v1/tasks").status_code == 404  # needs a runtime: not served
     assert ("/api/v1/health", {"public": True}) in seen
-    assert ("/api/v1/extensions", {"rbac": ("extensions", "list")}) in seen
+    assert ("/api/v1/extensions", {"rbac": ("extensions/", "list")}) in seen

@@ -43,6 +43,12 @@ class NotFoundError(UsageError):
     code = "not_found"
 
 
+class ConflictError(UsageError):
+    """What the user asked for clashes with what exists (a name already taken)."""
+
+    code = "conflict"
+
+
 class ConfigError(UsageError):
     """A settings file, environment variable or reference is invalid."""
 

@@ -15,7 +15,7 @@ from typing import Any
 from sqlalchemy import Engine, update
 from sqlmodel import Session, col, select
 
-from legion.core.errors import NotFoundError, UsageError
+from legion.core.errors import ConflictError, NotFoundError, UsageError
 from legion.core.registry import CapabilityRegistry
 from legion.core.store.models import ScheduleRow
 from legion.extensions.scheduler.timing import check_cron, first_run
@@ -85,7 +85,7 @@ class ScheduleStore:
         row.next_run = first_run(cron, interval, now, tz)
         with Session(self.engine) as s:
             if s.get(ScheduleRow, name) is not None:
-                raise UsageError(
+                raise ConflictError(
                     f"schedule {name!r} already exists",
                     hint="remove it first: scheduler.schedule.remove",
                 )

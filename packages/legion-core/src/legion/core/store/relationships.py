@@ -12,7 +12,7 @@ from typing import Any
 from sqlalchemy import Engine
 from sqlmodel import Session, col, select
 
-from legion.core.errors import NotFoundError, UsageError
+from legion.core.errors import ConflictError, NotFoundError, UsageError
 from legion.core.registry import CapabilityRegistry
 from legion.core.store.models import ChainRow, RelationshipRow
 
@@ -27,7 +27,7 @@ class RelationshipStore:
             raise UsageError("a chain name must be 1 to 100 characters")
         with Session(self.engine) as s:
             if s.get(ChainRow, name) is not None:
-                raise UsageError(f"chain {name!r} already exists")
+                raise ConflictError(f"chain {name!r} already exists")
             row = ChainRow(name=name, description=description, created_at=time.time())
             s.add(row)
             s.commit()

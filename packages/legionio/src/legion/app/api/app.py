@@ -11,6 +11,7 @@ from litestar import Litestar
 from litestar.datastructures import State
 
 from legion.app.api import openapi
+from legion.app.api.allow import answer_options
 from legion.app.api.deps import DEPENDENCIES
 from legion.app.api.errors import EXCEPTION_HANDLERS
 from legion.app.api.routes import (
@@ -23,7 +24,7 @@ from legion.app.api.routes import (
     system,
     tasks,
 )
-from legion.app.api.versioning import versioned_routers
+from legion.app.api.versioning import deprecation_middleware, versioned_routers
 from legion.core.catalog import Catalog
 
 
@@ -55,7 +56,8 @@ def create_app(
     return Litestar(
         route_handlers=handlers,
         dependencies=DEPENDENCIES,
-        middleware=list(middleware),
+        middleware=[deprecation_middleware, *middleware],  # the first is the outermost
+        before_request=answer_options,
         state=State(
             {
                 "catalog": catalog,

@@ -82,6 +82,35 @@ class ExtensionUpdate(Strict):
     enabled: bool
 
 
+# What a body's JSON Schema says beyond its fields' types (msgspec cannot express it).
+SCHEMA_EXTRA: dict[str, dict[str, Any]] = {
+    "ScheduleCreate": {
+        "description": "exactly one of `cron` and `every` (seconds)",
+        "oneOf": [
+            {
+                "required": ["cron"],
+                "properties": {"cron": {"type": "string"}, "every": {"type": "null"}},
+            },
+            {
+                "required": ["every"],
+                "properties": {"every": {"type": "number"}, "cron": {"type": "null"}},
+            },
+        ],
+    },
+}
+
+BODIES = (
+    TaskCreate,
+    RelationshipCreate,
+    RelationshipUpdate,
+    ChainCreate,
+    ChainUpdate,
+    ScheduleCreate,
+    ScheduleUpdate,
+    ExtensionUpdate,
+)
+
+
 def fields_of(body: msgspec.Struct) -> dict[str, Any]:
     """The body as keyword arguments (only the fields the client gave or that have defaults)."""
     return {f: getattr(body, f) for f in body.__struct_fields__}

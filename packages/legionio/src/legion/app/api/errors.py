@@ -15,6 +15,7 @@ from legion.core.errors import LegionError, UsageError
 
 STATUS_OF_CODE = {
     "not_found": 404,
+    "conflict": 409,
     "validation_failed": 422,
     "bad_request": 400,
     "invalid_config": 400,
@@ -109,8 +110,18 @@ def internal_error(_: Request[Any, Any, Any], exc: Exception) -> Response[dict[s
     return Response(failure("internal", "internal server error"), status_code=500)
 
 
+def too_deep(request: Request[Any, Any, Any], exc: RecursionError) -> Response[dict[str, Any]]:
+    """A body nested deeper than the decoder can follow (`[[[[...]]]]` within the size limit)
+    is bad input, not a server failure; any other runaway recursion stays a 500."""
+    if "deserializ" in str(exc) or "decod" in str(exc):
+        message = "the body is not valid JSON: it is nested too deeply"
+        return Response(failure("malformed_json", message), status_code=400)
+    return internal_error(request, exc)
+
+
 EXCEPTION_HANDLERS: dict[Any, Any] = {
     LegionError: legion_error,
+    RecursionError: too_deep,
     ValidationException: validation_error,
     HTTPException: http_error,
     Exception: internal_error,

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import msgspec
 from litestar import Request, Response, Router, get
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import JsonRenderPlugin, SwaggerRenderPlugin
@@ -42,9 +43,30 @@ def openapi_config() -> OpenAPIConfig:
     )
 
 
+def exact_components(document: dict[str, Any]) -> dict[str, Any]:
+    """Replace the schemas of the request bodies and envelopes with msgspec's own JSON Schema
+    of the same structs: that is what the server enforces. litestar's version drops bounds of 0
+    on optional fields (`every: > 0`) and does not say that unknown fields are refused."""
+    from legion.app.api.dto import BODIES, SCHEMA_EXTRA
+    from legion.app.api.responses import DOCUMENTED
+
+    _, exact = msgspec.json.schema_components(
+        [*BODIES, *DOCUMENTED], ref_template="#/components/schemas/{name}"
+    )
+    for name, extra in SCHEMA_EXTRA.items():
+        exact[name] = {**exact[name], **extra}
+    document.setdefault("components", {}).setdefault("schemas", {}).update(exact)
+    return document
+
+
 def schema_of(request: Request[Any, Any, Any]) -> dict[str, Any]:
-    schema: dict[str, Any] = request.app.openapi_schema.to_schema()
-    return schema
+    """The document, built once per app."""
+    state = request.app.state
+    document: dict[str, Any] | None = state.get("openapi_document")
+    if document is None:
+        document = exact_components(request.app.openapi_schema.to_schema())
+        state["openapi_document"] = document
+    return document
 
 
 @get("/api/openapi.json", opt=PUBLIC, include_in_schema=False, sync_to_thread=False)

@@ -1,5 +1,8 @@
 """`/api/v1/...` is the API; `/api/...` without the version serves the same handlers (copies,
-kept out of the OpenAPI schema) and marks every response deprecated with a successor link."""
+kept out of the OpenAPI schema) and marks every response deprecated with a successor link.
+
+The marking is an app-level middleware placed outside every other one (authentication
+included), so the refusals other layers answer themselves (401, 403, 429) carry it too."""
 
 from __future__ import annotations
 
@@ -14,6 +17,7 @@ from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
 VERSION_PREFIX = "/api/v1"
 LEGACY_PREFIX = "/api"
+LEGACY_OPT = "deprecated_twin"  # in the `opt` of every handler of the unversioned twin
 
 
 def successor(path: str) -> str:
@@ -21,11 +25,17 @@ def successor(path: str) -> str:
     return VERSION_PREFIX + path.removeprefix(LEGACY_PREFIX)
 
 
+def is_legacy(scope: Scope) -> bool:
+    handler = scope.get("route_handler")
+    return bool((getattr(handler, "opt", None) or {}).get(LEGACY_OPT))
+
+
 def deprecation_middleware(app: ASGIApp) -> ASGIApp:
-    """Adds `Deprecation: true` and `Link: <successor>; rel="successor-version"`."""
+    """On the unversioned twin's routes: `Deprecation: true` and
+    `Link: <successor>; rel="successor-version"`; other routes pass untouched."""
 
     async def middleware(scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != ScopeType.HTTP:
+        if scope["type"] != ScopeType.HTTP or not is_legacy(scope):
             await app(scope, receive, send)
             return
         link = f'<{successor(scope["path"])}>; rel="successor-version"'
@@ -50,6 +60,6 @@ def versioned_routers(handlers: Sequence[Any]) -> list[Router]:
         LEGACY_PREFIX,
         route_handlers=[copy.deepcopy(h) for h in handlers],
         include_in_schema=False,
-        middleware=[deprecation_middleware],
+        opt={LEGACY_OPT: True},
     )
     return [current, legacy]

@@ -12,10 +12,21 @@ from legion.app.api.dto import ChainCreate, ChainUpdate
 from legion.app.api.envelope import ok
 from legion.app.api.pagination import DEFAULT_LIMIT, Limit, Offset, paginate
 from legion.app.api.params import NamePath
-from legion.app.api.responses import BODY_ERRORS, errors
+from legion.app.api.responses import BODY_ERRORS, linked, links_to, one, page
+
+CHAIN = "/api/v1/chains/{name}"
+ChainCreated = linked(
+    links_to(
+        CHAIN,
+        {"ShowChain": "get", "UpdateChain": "patch", "DeleteChain": "delete"},
+        "name",
+        "$response.body#/data/name",
+    ),
+    201,
+)
 
 
-@get("/chains", opt={"rbac": ("chains", "list")}, sync_to_thread=True, responses=errors())
+@get("/chains", opt={"rbac": ("chains/", "list")}, sync_to_thread=True, responses=page())
 def list_chains(ops: Ops, limit: Limit = DEFAULT_LIMIT, offset: Offset = 0) -> dict[str, Any]:
     """Chains with how many relationships each holds."""
     page, meta = paginate(ops.op_chain_list(), limit, offset)
@@ -24,10 +35,11 @@ def list_chains(ops: Ops, limit: Limit = DEFAULT_LIMIT, offset: Offset = 0) -> d
 
 @post(
     "/chains",
-    opt={"rbac": ("chains", "create")},
+    opt={"rbac": ("chains/", "create")},
     sync_to_thread=True,
     status_code=201,
-    responses=BODY_ERRORS,
+    responses=one(409, *BODY_ERRORS, status=201, description="the chain created"),
+    operation_class=ChainCreated,
 )
 def create_chain(ops: Ops, data: JSONBody[ChainCreate]) -> dict[str, Any]:
     return ok(ops.op_chain_create(data.name, data.description))
@@ -37,7 +49,7 @@ def create_chain(ops: Ops, data: JSONBody[ChainCreate]) -> dict[str, Any]:
     "/chains/{name:str}",
     opt={"rbac": ("chains/{name}", "read")},
     sync_to_thread=True,
-    responses=errors(),
+    responses=one(),
 )
 def show_chain(ops: Ops, name: NamePath) -> dict[str, Any]:
     """A chain with its relationships."""
@@ -48,7 +60,7 @@ def show_chain(ops: Ops, name: NamePath) -> dict[str, Any]:
     "/chains/{name:str}",
     opt={"rbac": ("chains/{name}", "update")},
     sync_to_thread=True,
-    responses=BODY_ERRORS,
+    responses=one(*BODY_ERRORS),
 )
 def update_chain(ops: Ops, name: NamePath, data: JSONBody[ChainUpdate]) -> dict[str, Any]:
     """Turn every relationship of the chain on or off."""
@@ -60,7 +72,7 @@ def update_chain(ops: Ops, name: NamePath, data: JSONBody[ChainUpdate]) -> dict[
     opt={"rbac": ("chains/{name}", "delete")},
     sync_to_thread=True,
     status_code=200,
-    responses=errors(),
+    responses=one(),
 )
 def delete_chain(ops: Ops, name: NamePath) -> dict[str, Any]:
     """Delete the chain and its relationships."""

@@ -14,8 +14,8 @@ from legion.app.api.dto import ExtensionUpdate
 from legion.app.api.envelope import ok
 from legion.app.api.pagination import DEFAULT_LIMIT, Limit, Offset, paginate
 from legion.app.api.params import NamePath
-from legion.app.api.responses import BODY_ERRORS, errors
-from legion.app.api.routes.tasks import ACCEPTED_OR_DONE, run_response
+from legion.app.api.responses import BODY_ERRORS, one, page
+from legion.app.api.routes.tasks import ACCEPTED_OR_DONE, TaskStarted, run_response
 from legion.app.operations import describe_extension, describe_extensions, describe_runners
 
 ARGS_BODY = BodyKwarg(
@@ -26,7 +26,7 @@ WaitTimeout = Annotated[
 ]
 
 
-@get("/extensions", opt={"rbac": ("extensions", "list")}, sync_to_thread=False, responses=errors())
+@get("/extensions", opt={"rbac": ("extensions/", "list")}, sync_to_thread=False, responses=page())
 def list_extensions(
     catalog: CatalogDep, limit: Limit = DEFAULT_LIMIT, offset: Offset = 0
 ) -> dict[str, Any]:
@@ -39,7 +39,7 @@ def list_extensions(
     "/extensions/{extension:str}",
     opt={"rbac": ("extensions/{extension}", "read")},
     sync_to_thread=False,
-    responses=errors(),
+    responses=one(),
 )
 def show_extension(catalog: CatalogDep, extension: NamePath) -> dict[str, Any]:
     """One extension with its runners and each function's input schema."""
@@ -50,7 +50,7 @@ def show_extension(catalog: CatalogDep, extension: NamePath) -> dict[str, Any]:
     "/extensions/{extension:str}/runners",
     opt={"rbac": ("extensions/{extension}/runners", "list")},
     sync_to_thread=False,
-    responses=errors(),
+    responses=page(),
 )
 def list_runners(catalog: CatalogDep, extension: NamePath) -> dict[str, Any]:
     rows = describe_runners(catalog, extension)
@@ -61,7 +61,7 @@ def list_runners(catalog: CatalogDep, extension: NamePath) -> dict[str, Any]:
     "/extensions/{extension:str}/{runner:str}/{function:str}",
     opt={"rbac": ("extensions/{extension}/{runner}/{function}", "read")},
     sync_to_thread=False,
-    responses=errors(),
+    responses=one(),
 )
 def show_function(
     catalog: CatalogDep, extension: NamePath, runner: NamePath, function: NamePath
@@ -74,7 +74,7 @@ def show_function(
     "/extensions/{extension:str}",
     opt={"rbac": ("extensions/{extension}", "update")},
     sync_to_thread=True,
-    responses=BODY_ERRORS,
+    responses=one(*BODY_ERRORS),
 )
 def update_extension(
     ops: Ops, extension: NamePath, data: JSONBody[ExtensionUpdate]
@@ -91,6 +91,7 @@ def update_extension(
     sync_to_thread=True,
     status_code=202,
     responses=ACCEPTED_OR_DONE,
+    operation_class=TaskStarted,
 )
 def invoke_function(
     ops: Ops,

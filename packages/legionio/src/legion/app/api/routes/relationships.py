@@ -12,18 +12,32 @@ from legion.app.api.dto import RelationshipCreate, RelationshipUpdate, fields_of
 from legion.app.api.envelope import ok
 from legion.app.api.pagination import DEFAULT_LIMIT, Limit, Offset, paginate
 from legion.app.api.params import NAME_PATTERN, RelationshipId
-from legion.app.api.responses import BODY_ERRORS, errors
+from legion.app.api.responses import BODY_ERRORS, linked, links_to, one, page
 
 ChainFilter = Annotated[
     str | None, QueryParameter(pattern=NAME_PATTERN, max_length=200, description="only this chain")
 ]
+RELATIONSHIP = "/api/v1/relationships/{relationship_id}"
+RelationshipCreated = linked(
+    links_to(
+        RELATIONSHIP,
+        {
+            "ShowRelationship": "get",
+            "UpdateRelationship": "patch",
+            "DeleteRelationship": "delete",
+        },
+        "relationship_id",
+        "$response.body#/data/id",
+    ),
+    201,
+)
 
 
 @get(
     "/relationships",
-    opt={"rbac": ("relationships", "list")},
+    opt={"rbac": ("relationships/", "list")},
     sync_to_thread=True,
-    responses=errors(),
+    responses=page(),
 )
 def list_relationships(
     ops: Ops, chain: ChainFilter = None, limit: Limit = DEFAULT_LIMIT, offset: Offset = 0
@@ -35,9 +49,9 @@ def list_relationships(
 
 @get(
     "/relationships/graph",
-    opt={"rbac": ("relationships", "read")},
+    opt={"rbac": ("relationships/graph", "read")},
     sync_to_thread=True,
-    responses=errors(),
+    responses=one(),
 )
 def relationship_graph(ops: Ops, chain: ChainFilter = None) -> dict[str, Any]:
     """Functions as nodes and relationships as edges, for drawing the chains."""
@@ -46,10 +60,11 @@ def relationship_graph(ops: Ops, chain: ChainFilter = None) -> dict[str, Any]:
 
 @post(
     "/relationships",
-    opt={"rbac": ("relationships", "create")},
+    opt={"rbac": ("relationships/", "create")},
     sync_to_thread=True,
     status_code=201,
-    responses=BODY_ERRORS,
+    responses=one(*BODY_ERRORS, status=201, description="the relationship created"),
+    operation_class=RelationshipCreated,
 )
 def create_relationship(ops: Ops, data: JSONBody[RelationshipCreate]) -> dict[str, Any]:
     """Create a relationship; conditions and transformation are validated by the store."""
@@ -60,7 +75,7 @@ def create_relationship(ops: Ops, data: JSONBody[RelationshipCreate]) -> dict[st
     "/relationships/{relationship_id:int}",
     opt={"rbac": ("relationships/{relationship_id}", "read")},
     sync_to_thread=True,
-    responses=errors(),
+    responses=one(),
 )
 def show_relationship(ops: Ops, relationship_id: RelationshipId) -> dict[str, Any]:
     return ok(ops.op_relationship_show(relationship_id))
@@ -70,7 +85,7 @@ def show_relationship(ops: Ops, relationship_id: RelationshipId) -> dict[str, An
     "/relationships/{relationship_id:int}",
     opt={"rbac": ("relationships/{relationship_id}", "update")},
     sync_to_thread=True,
-    responses=BODY_ERRORS,
+    responses=one(*BODY_ERRORS),
 )
 def update_relationship(
     ops: Ops, relationship_id: RelationshipId, data: JSONBody[RelationshipUpdate]
@@ -84,7 +99,7 @@ def update_relationship(
     opt={"rbac": ("relationships/{relationship_id}", "delete")},
     sync_to_thread=True,
     status_code=200,
-    responses=errors(),
+    responses=one(),
 )
 def delete_relationship(ops: Ops, relationship_id: RelationshipId) -> dict[str, Any]:
     return ok(ops.op_relationship_delete(relationship_id))

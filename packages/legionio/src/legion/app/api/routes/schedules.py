@@ -12,10 +12,21 @@ from legion.app.api.dto import ScheduleCreate, ScheduleUpdate, fields_of
 from legion.app.api.envelope import ok
 from legion.app.api.pagination import DEFAULT_LIMIT, Limit, Offset, paginate
 from legion.app.api.params import NamePath
-from legion.app.api.responses import BODY_ERRORS, errors
+from legion.app.api.responses import BODY_ERRORS, linked, links_to, one, page
+
+SCHEDULE = "/api/v1/schedules/{name}"
+ScheduleCreated = linked(
+    links_to(
+        SCHEDULE,
+        {"UpdateSchedule": "patch", "DeleteSchedule": "delete"},
+        "name",
+        "$response.body#/data/name",
+    ),
+    201,
+)
 
 
-@get("/schedules", opt={"rbac": ("schedules", "list")}, sync_to_thread=True, responses=errors())
+@get("/schedules", opt={"rbac": ("schedules/", "list")}, sync_to_thread=True, responses=page())
 def list_schedules(ops: Ops, limit: Limit = DEFAULT_LIMIT, offset: Offset = 0) -> dict[str, Any]:
     page, meta = paginate(list(ops.op_schedule_list()), limit, offset)
     return ok(page, **meta)
@@ -23,10 +34,11 @@ def list_schedules(ops: Ops, limit: Limit = DEFAULT_LIMIT, offset: Offset = 0) -
 
 @post(
     "/schedules",
-    opt={"rbac": ("schedules", "create")},
+    opt={"rbac": ("schedules/", "create")},
     sync_to_thread=True,
     status_code=201,
-    responses=BODY_ERRORS,
+    responses=one(409, *BODY_ERRORS, status=201, description="the schedule created"),
+    operation_class=ScheduleCreated,
 )
 def create_schedule(ops: Ops, data: JSONBody[ScheduleCreate]) -> dict[str, Any]:
     """Add a schedule: `cron` or `every` (seconds), never both."""
@@ -37,7 +49,7 @@ def create_schedule(ops: Ops, data: JSONBody[ScheduleCreate]) -> dict[str, Any]:
     "/schedules/{name:str}",
     opt={"rbac": ("schedules/{name}", "update")},
     sync_to_thread=True,
-    responses=BODY_ERRORS,
+    responses=one(*BODY_ERRORS),
 )
 def update_schedule(ops: Ops, name: NamePath, data: JSONBody[ScheduleUpdate]) -> dict[str, Any]:
     """Change a schedule's fields; the old one stays when the new one is invalid."""
@@ -49,7 +61,7 @@ def update_schedule(ops: Ops, name: NamePath, data: JSONBody[ScheduleUpdate]) ->
     opt={"rbac": ("schedules/{name}", "delete")},
     sync_to_thread=True,
     status_code=200,
-    responses=errors(),
+    responses=one(),
 )
 def delete_schedule(ops: Ops, name: NamePath) -> dict[str, Any]:
     return ok(ops.op_schedule_delete(name))
