@@ -15,7 +15,7 @@ from legion.core.crypto import (
     encode_secret,
     resolve_cluster_secret,
 )
-from legion.core.crypto.cluster_secret import secret_file
+from legion.core.crypto.cluster_secret import keep_in_file, secret_file
 from legion.core.errors import ConfigError
 from legion.core.settings import Settings
 
@@ -139,7 +139,24 @@ def test_a_new_node_gets_the_secret_from_a_member(make_settings: Make, node: Nod
     resolved = resolve_cluster_secret(settings, node, ask_peer=ask_peer)
     assert resolved.source == "peer" and resolved.where == f"node {member.node_id}"
     assert resolved.keyring.keys == cluster.keys
-    assert not secret_file(settings.home).exists()
+    # kept (the current key) so the node needs no peer on its next start
+    path = secret_file(settings.home)
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    asked: list[SecretRequest] = []
+    again = resolve_cluster_secret(settings, node, ask_peer=recorder(asked))
+    assert again.source == "file" and again.keyring.current.secret == SECRET and asked == []
+
+
+def test_a_received_secret_never_replaces_another_in_the_file(
+    make_settings: Make, legion_home: Path
+) -> None:
+    path = secret_file(make_settings().home)
+    assert keep_in_file(path, Keyring(SECRET), "node x").current.secret == SECRET
+    assert keep_in_file(path, Keyring(SECRET, [PREVIOUS]), "node x").current.secret == SECRET
+    with pytest.raises(ConfigError, match="holds another secret") as info:
+        keep_in_file(path, Keyring(PREVIOUS), "node x")
+    assert info.value.hint is not None and str(path) in info.value.hint
+    assert decode_secret(path.read_text(), where="file") == SECRET
 
 
 def test_an_answer_for_another_node_is_a_clear_error(

@@ -3,7 +3,16 @@ from typing import Any
 
 import pytest
 
-from legion.core.crypto import NodeIdentity, decode_secret, encode_secret, resolve_cluster_secret
+from legion.core.crypto import (
+    Keyring,
+    NodeIdentity,
+    SecretRequest,
+    SecretResponse,
+    answer_secret_request,
+    decode_secret,
+    encode_secret,
+    resolve_cluster_secret,
+)
 from legion.core.crypto.cluster_secret import generate_in_vault, secret_file
 from legion.core.errors import ConfigError
 from legion.core.settings import Settings
@@ -123,3 +132,36 @@ def test_a_bad_value_in_vault_names_the_path_not_the_value(
         resolve_cluster_secret(settings, node)
     assert "Vault secret/legion/cluster#cluster_secret" in info.value.message
     assert "too-short-value" not in info.value.message
+
+
+def answering(cluster: Keyring) -> Callable[[SecretRequest], SecretResponse]:
+    """A peer that holds `cluster` and answers every request."""
+    member = NodeIdentity.generate()
+    return lambda request: answer_secret_request(request, cluster, member)
+
+
+def test_a_secret_from_a_peer_is_stored_in_an_empty_vault(
+    fake_vault: Any, vault_section: dict[str, Any], write_settings: Write, node: NodeIdentity
+) -> None:
+    settings = write_settings({"vault": vault_section})
+    resolved = resolve_cluster_secret(
+        settings, node, ask_peer=answering(Keyring(SECRET, [PREVIOUS]))
+    )
+    assert resolved.source == "peer"
+    stored = fake_vault.latest("legion/cluster")
+    assert stored is not None
+    assert decode_secret(stored["cluster_secret"], where="v") == SECRET
+    assert decode_secret(stored["previous_cluster_secret"], where="v") == PREVIOUS
+    assert not secret_file(settings.home).exists()
+    again = resolve_cluster_secret(settings, node, ask_peer=lambda r: pytest.fail("asked"))
+    assert again.source == "vault" and [k.secret for k in again.keyring.keys] == [SECRET, PREVIOUS]
+
+
+def test_a_peer_secret_vault_refuses_to_store_is_still_used(
+    fake_vault: Any, write_settings: Write, node: NodeIdentity
+) -> None:
+    section = {"address": fake_vault.address, "token": fake_vault.read_only_token}
+    settings = write_settings({"vault": section})
+    resolved = resolve_cluster_secret(settings, node, ask_peer=answering(Keyring(SECRET)))
+    assert resolved.source == "peer" and resolved.keyring.current.secret == SECRET
+    assert fake_vault.latest("legion/cluster") is None

@@ -6,6 +6,7 @@ The CLI (in-process), the daemon and the tests all build it the same way.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from sqlalchemy import Engine as Database
 
@@ -22,7 +23,16 @@ from legion.core.store.database import database_url, open_database
 from legion.core.store.relationships import RelationshipStore
 from legion.core.store.tasks import TaskStore
 from legion.core.telemetry.setup import observer_for
-from legion.core.transport.planes import cluster_keyring, event_bus, is_broker, plane_factory
+from legion.core.transport.planes import (
+    cluster_keyring,
+    event_bus,
+    is_broker,
+    plane_factory,
+    secret_responder,
+)
+
+if TYPE_CHECKING:
+    from legion.core.transport.secret_exchange import SecretResponder
 
 
 def ensure_schema(db: Database, settings: Settings) -> None:
@@ -56,6 +66,8 @@ class Runtime:
     tasks: TaskStore
     relationships: RelationshipStore
     engine: Engine
+    # answers other nodes' requests for the cluster secret while started (consuming nodes only)
+    secret_responder: SecretResponder | None = None
 
     @classmethod
     def open(
@@ -87,7 +99,9 @@ class Runtime:
             catalog.registry, tasks, settings.engine, bus=bus, plane=plane, observer=observer
         )
         live["engine"] = engine
-        runtime = cls(settings, catalog, db, tasks, relationships, engine)
+        # short-lived clients (consume=False) do not answer: the daemon and workers do
+        responder = secret_responder(settings, keyring) if consume else None
+        runtime = cls(settings, catalog, db, tasks, relationships, engine, responder)
         catalog.registry.set_context_factory(runtime.context_for)
         runtime.reload_relationships()
         return runtime
@@ -101,9 +115,13 @@ class Runtime:
 
     def start(self, *, recover: bool = True) -> int:
         self.engine.bus.start()
+        if self.secret_responder is not None:
+            self.secret_responder.start(self.settings.transport.connect_timeout)
         return self.engine.start(recover=recover)
 
     def stop(self) -> None:
         self.engine.stop()
+        if self.secret_responder is not None:
+            self.secret_responder.stop()
         self.engine.bus.stop()
         self.db.dispose()

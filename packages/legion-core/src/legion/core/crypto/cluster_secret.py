@@ -3,7 +3,8 @@
 Order: `crypt.cluster_secret` (a value or an env://, file://, vault:// reference), else Vault at
 `crypt.vault_path` when `vault.address` is set, else `$LEGION_HOME/keys/cluster_secret` when Vault
 is not configured, else another node (sealed to this node's key), else this node generates it and
-stores it in Vault (check-and-set, so concurrent first nodes agree) or in that file (0600).
+stores it in Vault (check-and-set, so concurrent first nodes agree) or in that file (0600). A
+secret received from another node is stored the same way, so the node needs no peer next time.
 """
 
 from __future__ import annotations
@@ -94,8 +95,9 @@ def resolve_cluster_secret(
 ) -> ResolvedSecret:
     """This node's keyring, from the first source that has one (see the module docstring).
 
-    `ask_peer` sends the request to the cluster and returns the first answer, or None when no
-    node answered within `crypt.peer_timeout`; without it no node is asked.
+    `ask_peer` sends the request to the cluster and returns the first answer it trusts, or None
+    when no node answered within `crypt.peer_timeout`; without it no node is asked (see
+    `legion.core.transport.secret_exchange.peer_lookup`).
     """
     crypt = settings.crypt
     previous = []
@@ -131,7 +133,12 @@ def resolve_cluster_secret(
                     f"cannot take the cluster secret from another node: {exc.message}",
                     hint="set crypt.cluster_secret on this node, or configure Vault",
                 ) from None
-            return ResolvedSecret(keyring, "peer", f"node {response.node_id}")
+            where = f"node {response.node_id}"
+            if vault is not None:
+                keep_in_vault(vault, crypt.vault_path, keyring, where)
+            else:
+                keyring = keep_in_file(path, keyring, where)
+            return ResolvedSecret(keyring, "peer", where)
 
     if vault is not None:
         return ResolvedSecret(generate_in_vault(vault, crypt.vault_path), "generated", vault_where)
@@ -166,6 +173,40 @@ def read_file(path: Path) -> Keyring | None:
     except UnicodeDecodeError:
         text = ""
     return Keyring(decode_secret(text, where=str(path)))
+
+
+def keep_in_file(path: Path, keyring: Keyring, where: str) -> Keyring:
+    """Store a secret received from `where` in the file, so this node needs no peer next time."""
+    if create_private(path, encode_secret(keyring.current.secret).encode("ascii") + b"\n"):
+        return keyring
+    stored = read_file(path)  # another process on this home stored one meanwhile
+    if stored is None or stored.current.secret != keyring.current.secret:
+        raise ConfigError(
+            f"{path} appeared while this node was taking the cluster secret from {where}, and "
+            "holds another secret",
+            hint=f"remove {path} unless this cluster uses it, then start this node again",
+        )
+    return keyring
+
+
+def keep_in_vault(vault: VaultClient, vault_path: str, keyring: Keyring, where: str) -> None:
+    """Store a secret received from `where` in Vault (check-and-set: never over another one);
+    when that fails this node still uses it, and asks again on its next start."""
+    from legion.core.logging import logger
+
+    values = {VAULT_KEY: encode_secret(keyring.current.secret)}
+    if keyring.previous:
+        values[VAULT_PREVIOUS_KEY] = encode_secret(keyring.previous[0].secret)
+    try:
+        vault.write(vault_path, values, cas=0)
+    except VaultFailure as exc:
+        logger.warning(
+            "cluster secret from {} not stored in Vault {}/{}: {}",
+            where,
+            vault.config.mount,
+            vault_path,
+            exc.message,
+        )
 
 
 def generate_in_vault(vault: VaultClient, vault_path: str) -> Keyring:

@@ -152,14 +152,7 @@ def accept_secret_response(
     trusted: Collection[str] | None = None,
 ) -> Keyring:
     """The keyring in an answer to `request`, after checking who sent it and that it is fresh."""
-    if response.request_id != request.request_id:
-        raise SecretExchangeError("secret response answers another request")
-    if node_id_for(response.verify_key) != response.node_id:
-        raise SecretExchangeError(f"secret response: node id {response.node_id} is not its key's")
-    if not verify_signature(response.verify_key, response.signed_bytes(), response.signature):
-        raise SecretExchangeError(f"secret response from {response.node_id}: bad signature")
-    if trusted is not None and response.node_id not in trusted:
-        raise SecretExchangeError(f"secret response from untrusted node {response.node_id}")
+    check_response(response, request, trusted=trusted)
     try:
         payload = SealedBox(identity.box_key).decrypt(response.sealed)
     except CryptoError:
@@ -177,6 +170,21 @@ def accept_secret_response(
         raise SecretExchangeError(f"secret response from {response.node_id} is malformed")
     keys = [payload[head + i * SECRET_BYTES : head + (i + 1) * SECRET_BYTES] for i in range(count)]
     return Keyring(keys[0], keys[1:])
+
+
+def check_response(
+    response: SecretResponse, request: SecretRequest, *, trusted: Collection[str] | None = None
+) -> None:
+    """Raises unless `response` answers `request`, is signed by its node and, with `trusted`,
+    comes from one of those node ids (what can be checked without the requester's private key)."""
+    if response.request_id != request.request_id:
+        raise SecretExchangeError("secret response answers another request")
+    if node_id_for(response.verify_key) != response.node_id:
+        raise SecretExchangeError(f"secret response: node id {response.node_id} is not its key's")
+    if not verify_signature(response.verify_key, response.signed_bytes(), response.signature):
+        raise SecretExchangeError(f"secret response from {response.node_id}: bad signature")
+    if trusted is not None and response.node_id not in trusted:
+        raise SecretExchangeError(f"secret response from untrusted node {response.node_id}")
 
 
 def dump(kind: str, node_id: str, **fields: bytes) -> bytes:

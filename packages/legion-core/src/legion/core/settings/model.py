@@ -86,13 +86,21 @@ class VaultSettings(Section):
 
 
 class CryptSettings(Section):
-    """Message encryption in full mode: the cluster secret and where it is kept."""
+    """Message encryption in full mode: the cluster secret, where it is kept and which nodes
+    may receive it from another node."""
 
     cluster_secret: SecretStr | None = None  # 32 bytes, base64 or hex; may be a reference
     previous_cluster_secret: SecretStr | None = None  # still opens messages during a rotation
     vault_path: str = Field(default="legion/cluster", min_length=1)  # KV v2 path of the secret
     encrypt: bool = True  # seal every transport message with the cluster secret
     peer_timeout: float = Field(default=5.0, gt=0)  # wait for a node to send the secret
+    # No secret in settings, Vault or the file: ask the nodes on the broker before generating one.
+    ask_peers: bool = True
+    # Node ids (`legion node id`) this node sends the secret to and accepts it from.
+    trusted_nodes: list[Annotated[str, Field(pattern=r"^[a-z2-7]{26}$")]] = []
+    # Who gets the secret from this node: the trusted nodes, any node able to publish on the
+    # broker (then this node also accepts the secret from any node), or nobody.
+    share_secret: Literal["trusted", "any", "never"] = "trusted"
 
 
 class LlmSettings(Section):

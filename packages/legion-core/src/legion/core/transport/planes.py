@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Engine as Database
 
@@ -16,6 +16,9 @@ from legion.core.registry import CapabilityRegistry
 from legion.core.settings.model import Settings
 from legion.core.settings.redact import redact_url
 
+if TYPE_CHECKING:
+    from legion.core.transport.secret_exchange import SecretResponder
+
 BROKER_SCHEMES = ("amqp://", "amqps://")
 
 
@@ -24,14 +27,42 @@ def is_broker(settings: Settings) -> bool:
 
 
 def cluster_keyring(settings: Settings) -> Keyring | None:
-    """The keyring that seals messages, or None when `crypt.encrypt` is off."""
+    """The keyring that seals messages, or None when `crypt.encrypt` is off. On a broker, a node
+    with no secret in settings, Vault or its file asks the other nodes before generating one
+    (see `legion.core.transport.secret_exchange`)."""
     if not settings.crypt.encrypt:
         return None
     from legion.core.crypto.cluster_secret import resolve_cluster_secret
     from legion.core.crypto.identity import load_or_create_identity
+    from legion.core.logging import logger
 
+    ask_peer = None
+    if is_broker(settings):
+        from legion.core.transport.secret_exchange import peer_lookup
+
+        ask_peer = peer_lookup(settings)
     identity = load_or_create_identity(settings.home)
-    return resolve_cluster_secret(settings, identity).keyring
+    resolved = resolve_cluster_secret(settings, identity, ask_peer=ask_peer)
+    if resolved.source == "peer":
+        logger.info("cluster secret received from {}", resolved.where)
+    elif resolved.source == "generated":
+        logger.info(
+            "generated a new cluster secret ({}); other nodes need the same one: set it, copy "
+            "it, or list their node ids in crypt.trusted_nodes here",
+            resolved.where,
+        )
+    return resolved.keyring
+
+
+def secret_responder(settings: Settings, keyring: Keyring | None) -> SecretResponder | None:
+    """What answers other nodes' requests for the cluster secret; None off a broker, without a
+    secret, or with `crypt.share_secret = "never"`."""
+    if keyring is None or not is_broker(settings) or settings.crypt.share_secret == "never":
+        return None
+    from legion.core.crypto.identity import load_or_create_identity
+    from legion.core.transport.secret_exchange import SecretResponder
+
+    return SecretResponder(settings, keyring, load_or_create_identity(settings.home))
 
 
 def event_bus(settings: Settings, keyring: Keyring | None) -> InProcessBus:
