@@ -25,7 +25,7 @@ SHARED: dict[str, tuple[str, str]] = {
     "lex": (f"{COMMANDS}.lex:lex", "List, inspect and create extensions."),
     "llm": ("legion.llm.cli:main", "The LLM gateway: serve it, read its cost ledger, make keys."),
     "mcp": (f"{COMMANDS}.mcp:mcp", "Serve Legion to agents over MCP (stdio or HTTP)."),
-    "node": (f"{COMMANDS}.node:node", "Nodes that sent heartbeats."),
+    "node": (f"{COMMANDS}.node:node", "This node's id; the nodes that sent heartbeats."),
     "rbac": ("legion.rbac.cli:main", "Roles and policies: list roles, check a decision."),
     "relationship": (f"{COMMANDS}.relationship:relationship", "Trigger → action links."),
     "schedule": (f"{COMMANDS}.schedule:schedule", "Cron and interval schedules."),
