@@ -76,15 +76,15 @@ def test_mcp_over_stdio_uses_the_daemon_and_mirrors_extension_changes() -> None:
             assert status.structured_content["actors"]  # type: ignore[index]  # the daemon's
             pong = await client.call_tool("ping.ping.ping", {})
             assert pong.structured_content["status"] == "completed"  # type: ignore[index]
-            await client.call_tool("legion.disable_extension", {"name": "http"})
+            await client.call_tool("legion.disable_extension", {"name": "log"})
             with anyio.fail_after(30):
                 await changed.wait()
             names = {t.name for t in await client.list_tools()}
-            assert "http.request.get" not in names and "ping.ping.ping" in names
-            shown = await client.call_tool("legion.get_extension", {"name": "http"})
+            assert "log.message.write" not in names and "ping.ping.ping" in names
+            shown = await client.call_tool("legion.get_extension", {"name": "log"})
             assert shown.structured_content["status"] == "disabled"  # type: ignore[index]
-            await client.call_tool("legion.enable_extension", {"name": "http"})
+            await client.call_tool("legion.enable_extension", {"name": "log"})
             names = {t.name for t in await client.list_tools()}
-            assert "http.request.get" in names
+            assert "log.message.write" in names
 
     anyio.run(main)

@@ -119,7 +119,7 @@ def test_disabling_an_extension_removes_its_tools_and_notifies(
     async def main(url: str) -> tuple[set[str], set[str], Any]:
         async with Client(url, message_handler=on_message) as client:
             before = {t.name for t in await client.list_tools()}
-            await client.call_tool("legion.disable_extension", {"name": "http"})
+            await client.call_tool("legion.disable_extension", {"name": "log"})
             with anyio.fail_after(10):
                 await changed.wait()
             after = {t.name for t in await client.list_tools()}
@@ -128,6 +128,6 @@ def test_disabling_an_extension_removes_its_tools_and_notifies(
 
     with serve_in_thread(serve(backend)) as url:
         before, after, extensions = anyio.run(main, url)
-    assert "http.request.get" in before and "http.request.get" not in after
+    assert "log.message.write" in before and "log.message.write" not in after
     status = {e["name"]: e["status"] for e in extensions["extensions"]}
-    assert status["http"] == "disabled"
+    assert status["log"] == "disabled"
